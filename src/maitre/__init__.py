@@ -1,0 +1,3 @@
+"""Maitre: a self-hosted AI CRM."""
+
+__version__ = "0.1.0"

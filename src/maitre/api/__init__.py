@@ -1,0 +1,1 @@
+"""The HTTP API: app factory, dependencies and error mapping."""

@@ -1,0 +1,52 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from maitre import __version__
+from maitre.api import errors
+from maitre.api.routers import API_ROUTERS
+from maitre.bootstrap import Runtime, build_runtime
+from maitre.config import Settings, get_settings
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """Build the app: the API under /api/v1 (and, later, the web UI at /)."""
+    settings = settings or get_settings()
+    runtime = runtime or build_runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        runtime.close()
+
+    app = FastAPI(
+        title="Maitre",
+        version=__version__,
+        description="Self-hosted AI CRM: customers, orders, tickets, agent and analytics.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.runtime = runtime
+    app.state.sessionmaker = runtime.sessionmaker
+    errors.install(app)
+
+    api = APIRouter(prefix=API_PREFIX)
+
+    @api.get("/health", tags=["meta"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    for router in API_ROUTERS:
+        api.include_router(router)
+    app.include_router(api)
+    return app

@@ -1,0 +1,108 @@
+"""Typed dependencies: the database session (one transaction per request) and the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from sqlalchemy.orm import Session, sessionmaker
+
+from maitre.common.pagination import PageParams
+from maitre.config import Settings
+from maitre.errors import PermissionDenied, Unauthenticated
+from maitre.users import service as users
+from maitre.users.roles import allows
+from maitre.users.service import Principal
+
+
+def get_settings(request: Request) -> Settings:
+    """Return the settings the app was built with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """Yield a session; commit when the handler returns, roll back when it raises."""
+    factory: sessionmaker[Session] = request.app.state.sessionmaker
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def _bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return None
+
+
+def get_principal(request: Request, session: SessionDep) -> Principal:
+    """Identify the caller from a Bearer API key or the web session; 401 if neither."""
+    token = _bearer_token(request)
+    if token:
+        key = users.authenticate_api_key(session=session, token=token)
+        principal = users.principal_for_key(key)
+    else:
+        user_id = (
+            request.scope.get("session", {}).get("user_id") if "session" in request.scope else None
+        )
+        if not user_id:
+            raise Unauthenticated("Send an API key as 'Authorization: Bearer <key>'.")
+        user = users.get_user(session=session, user_id=int(user_id))
+        if user is None or not user.is_active:
+            raise Unauthenticated("Your session has ended; log in again.")
+        principal = users.principal_for_user(user)
+    request.state.principal = principal
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require(permission: str) -> Callable[[Principal], Principal]:
+    """Return a dependency that lets the request through only if the caller holds ``permission``."""
+
+    def _check(principal: PrincipalDep) -> Principal:
+        if not allows(principal.role, permission):
+            raise PermissionDenied(
+                f"Role {principal.role.value!r} may not {permission.replace(':', ' ')}."
+            )
+        return principal
+
+    return _check
+
+
+def page_params(
+    settings: SettingsDep,
+    limit: Annotated[int | None, Query(ge=1, le=10_000, description="Page size.")] = None,
+    offset: Annotated[int | None, Query(ge=0, le=10_000_000, description="Rows to skip.")] = None,
+    cursor: Annotated[
+        str | None, Query(max_length=1000, description="next_cursor of the previous page.")
+    ] = None,
+    sort: Annotated[
+        str | None, Query(max_length=60, description="Sort key; prefix - for descending.")
+    ] = None,
+) -> PageParams:
+    """Read pagination and sorting from the query string."""
+    size = min(limit or settings.default_page_size, settings.max_page_size)
+    return PageParams(limit=size, offset=offset, cursor=cursor, sort=sort)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+def actor_name(principal: Principal) -> str:
+    """Describe the caller for timeline and audit entries."""
+    return f"{principal.kind}:{principal.name}"

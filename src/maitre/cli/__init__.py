@@ -1,0 +1,1 @@
+"""The ``maitre`` command line."""

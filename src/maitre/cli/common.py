@@ -1,0 +1,45 @@
+"""What every CLI command shares: settings, a runtime, a console, a unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+from sqlalchemy.orm import Session
+
+from maitre.bootstrap import Runtime, build_runtime
+from maitre.config import get_settings
+from maitre.db.session import unit_of_work
+from maitre.errors import MaitreError
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+@contextmanager
+def runtime() -> Iterator[Runtime]:
+    """Build the runtime from the environment and close it afterwards."""
+    rt = build_runtime(get_settings())
+    try:
+        yield rt
+    finally:
+        rt.close()
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """Open one transaction for a command; a ``MaitreError`` becomes a clean exit code 1."""
+    with runtime() as rt:
+        try:
+            with unit_of_work(rt.sessionmaker) as session:
+                yield session
+        except MaitreError as exc:
+            fail(str(exc))
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print an error line and exit with ``code``."""
+    err_console.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)

@@ -1,0 +1,29 @@
+"""The ``maitre`` command: one Typer app per topic, assembled here."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+from maitre.cli import db, doctor, serve, users
+
+app = typer.Typer(
+    name="maitre",
+    help="Maitre, the self-hosted AI CRM.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(users.user_app, name="user")
+app.add_typer(users.apikey_app, name="apikey")
+app.command("serve")(serve.serve)
+app.command("doctor")(doctor.doctor)
+
+
+def main() -> None:
+    """Entry point of the ``maitre`` script."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    app()

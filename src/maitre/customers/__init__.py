@@ -1,0 +1,1 @@
+"""Customers: the record every other part of Maitre hangs off."""

@@ -1,0 +1,206 @@
+"""Customer operations; the only code that queries the customers table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import exists, func, or_, select, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from maitre.common.pagination import Page, PageParams, paginate
+from maitre.customers.models import Customer
+from maitre.customers.schemas import CustomerCreate, CustomerUpdate
+from maitre.errors import Conflict, NotFound
+from maitre.timeline import service as timeline
+
+SORTABLE = {
+    "id": Customer.id,
+    "name": Customer.name,
+    "email": Customer.email,
+    "created_at": Customer.created_at,
+    "updated_at": Customer.updated_at,
+    "language": Customer.language,
+    "country": Customer.country,
+    "company": Customer.company,
+}
+
+# Fields whose changes are worth a line on the timeline (not the noisy JSON blobs' full bodies).
+_TRACKED = (
+    "name",
+    "email",
+    "phone",
+    "company",
+    "language",
+    "address",
+    "country",
+    "tags",
+    "marketing_consent",
+    "data_processing_consent",
+    "custom_fields",
+    "external_id",
+)
+
+
+@dataclass(frozen=True)
+class CustomerFilter:
+    """Filters a customer list accepts; ``q`` searches name, email, company and phone."""
+
+    q: str | None = None
+    email: str | None = None
+    language: str | None = None
+    country: str | None = None
+    tag: str | None = None
+    company: str | None = None
+
+
+def get(*, session: Session, customer_id: int) -> Customer:
+    """Return a customer or raise ``NotFound``."""
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound(f"Customer {customer_id} not found.")
+    return customer
+
+
+def get_by_email(*, session: Session, email: str) -> Customer | None:
+    """Return the customer with ``email`` (case-insensitive), if any."""
+    return session.scalar(select(Customer).where(Customer.email == email.strip().lower()))
+
+
+def get_by_external_id(*, session: Session, external_id: str) -> Customer | None:
+    """Return the customer with ``external_id``, if any."""
+    return session.scalar(select(Customer).where(Customer.external_id == external_id))
+
+
+def _has_tag(session: Session, tag: str) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return type_coerce(Customer.tags, JSONB).contains([tag])
+    each = func.json_each(Customer.tags).table_valued("value")
+    return exists(select(1).select_from(each).where(each.c.value == tag))
+
+
+def list_(*, session: Session, filters: CustomerFilter, params: PageParams) -> Page[Customer]:
+    """Return one page of customers matching ``filters``."""
+    stmt = select(Customer)
+    if filters.q:
+        pattern = f"%{filters.q.strip()}%"
+        stmt = stmt.where(
+            or_(
+                Customer.name.ilike(pattern),
+                Customer.email.ilike(pattern),
+                Customer.company.ilike(pattern),
+                Customer.phone.ilike(pattern),
+            )
+        )
+    if filters.email:
+        stmt = stmt.where(Customer.email == filters.email.strip().lower())
+    if filters.language:
+        stmt = stmt.where(Customer.language == filters.language)
+    if filters.country:
+        stmt = stmt.where(Customer.country == filters.country)
+    if filters.company:
+        stmt = stmt.where(Customer.company == filters.company)
+    if filters.tag:
+        stmt = stmt.where(_has_tag(session, filters.tag))
+    return paginate(session, stmt, id_column=Customer.id, params=params, sortable=SORTABLE)
+
+
+def _snapshot(customer: Customer) -> dict[str, Any]:
+    return {name: getattr(customer, name) for name in _TRACKED}
+
+
+def _flush_unique(session: Session, customer: Customer) -> None:
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            f"Another customer already has email {customer.email!r} or external id "
+            f"{customer.external_id!r}."
+        ) from exc
+
+
+def create(*, session: Session, data: CustomerCreate, actor: str = "system") -> Customer:
+    """Create a customer and record it on the timeline."""
+    values = data.model_dump()
+    if values.get("email"):
+        values["email"] = values["email"].lower()
+        if get_by_email(session=session, email=values["email"]) is not None:
+            raise Conflict(f"A customer with email {values['email']} already exists.")
+    customer = Customer(**values)
+    session.add(customer)
+    _flush_unique(session, customer)
+    timeline.record(
+        session=session,
+        customer_id=customer.id,
+        kind="customer.created",
+        subject_type="customer",
+        subject_id=customer.id,
+        summary=f"Customer {customer.name} created",
+        actor=actor,
+    )
+    return customer
+
+
+def update(
+    *, session: Session, customer_id: int, data: CustomerUpdate, actor: str = "system"
+) -> Customer:
+    """Apply the fields set in ``data`` and record what changed."""
+    customer = get(session=session, customer_id=customer_id)
+    before = _snapshot(customer)
+    values = data.model_dump(exclude_unset=True)
+    if values.get("email"):
+        values["email"] = values["email"].lower()
+    if "name" in values and values["name"] is None:
+        del values["name"]
+    for key, value in values.items():
+        setattr(customer, key, value)
+    _flush_unique(session, customer)
+    diff = timeline.changes(before, _snapshot(customer))
+    if diff:
+        timeline.record(
+            session=session,
+            customer_id=customer.id,
+            kind="customer.updated",
+            subject_type="customer",
+            subject_id=customer.id,
+            summary="Updated " + ", ".join(sorted(diff)),
+            data={"changes": {k: [str(a), str(b)] for k, (a, b) in diff.items()}},
+            actor=actor,
+        )
+    return customer
+
+
+def upsert(
+    *, session: Session, data: CustomerCreate, actor: str = "system"
+) -> tuple[Customer, str]:
+    """Create or update by external id, then email; return the customer and what happened.
+
+    The outcome is ``created``, ``updated`` or ``unchanged`` so imports can be re-run safely.
+    """
+    existing = None
+    if data.external_id:
+        existing = get_by_external_id(session=session, external_id=data.external_id)
+    if existing is None and data.email:
+        existing = get_by_email(session=session, email=data.email)
+    if existing is None:
+        return create(session=session, data=data, actor=actor), "created"
+    before = _snapshot(existing)
+    update_data = CustomerUpdate(**data.model_dump(exclude_unset=True))
+    customer = update(session=session, customer_id=existing.id, data=update_data, actor=actor)
+    return customer, ("updated" if timeline.changes(before, _snapshot(customer)) else "unchanged")
+
+
+def delete(*, session: Session, customer_id: int) -> None:
+    """Delete a customer and everything that cascades from it."""
+    customer = get(session=session, customer_id=customer_id)
+    session.delete(customer)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            f"Customer {customer_id} still has orders or tickets; erase it instead of deleting."
+        ) from exc

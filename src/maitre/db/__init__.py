@@ -1,0 +1,1 @@
+"""Database base classes, engine factory and unit of work."""

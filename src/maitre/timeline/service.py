@@ -1,0 +1,58 @@
+"""Append and read timeline events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from maitre.db.base import utcnow
+from maitre.timeline.models import TimelineEvent
+
+
+def record(
+    *,
+    session: Session,
+    customer_id: int,
+    kind: str,
+    subject_type: str,
+    subject_id: int | None,
+    summary: str = "",
+    data: dict[str, Any] | None = None,
+    actor: str = "system",
+    occurred_at: datetime | None = None,
+) -> TimelineEvent:
+    """Append one event to a customer's timeline."""
+    event = TimelineEvent(
+        customer_id=customer_id,
+        kind=kind,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        summary=summary[:500],
+        data=data or {},
+        actor=actor,
+        occurred_at=occurred_at or utcnow(),
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def list_for_customer(
+    *, session: Session, customer_id: int, limit: int = 200
+) -> list[TimelineEvent]:
+    """Return a customer's events, newest first."""
+    stmt = (
+        select(TimelineEvent)
+        .where(TimelineEvent.customer_id == customer_id)
+        .order_by(TimelineEvent.occurred_at.desc(), TimelineEvent.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """Return ``{field: [old, new]}`` for every field whose value changed."""
+    return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}

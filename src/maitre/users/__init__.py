@@ -1,0 +1,1 @@
+"""Staff users, API keys and roles."""
