@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from maitre.common.pagination import Page, PageParams, paginate
 from maitre.customers.models import Customer
-from maitre.customers.schemas import CustomerCreate, CustomerUpdate
+from maitre.customers.schemas import CustomerCreate, CustomerRead, CustomerUpdate
 from maitre.errors import Conflict, NotFound
+from maitre.events import emit
 from maitre.timeline import service as timeline
 
 SORTABLE = {
@@ -141,7 +142,13 @@ def create(*, session: Session, data: CustomerCreate, actor: str = "system") -> 
         summary=f"Customer {customer.name} created",
         actor=actor,
     )
+    emit(session=session, type="customer.created", data=public(customer))
     return customer
+
+
+def public(customer: Customer) -> dict[str, Any]:
+    """Return the customer's API shape as JSON-ready data (for events and webhooks)."""
+    return CustomerRead.model_validate(customer).model_dump(mode="json")
 
 
 def update(
@@ -170,6 +177,11 @@ def update(
             data={"changes": {k: [str(a), str(b)] for k, (a, b) in diff.items()}},
             actor=actor,
         )
+        emit(
+            session=session,
+            type="customer.updated",
+            data={**public(customer), "changes": sorted(diff)},
+        )
     return customer
 
 
@@ -196,6 +208,7 @@ def upsert(
 def delete(*, session: Session, customer_id: int) -> None:
     """Delete a customer and everything that cascades from it."""
     customer = get(session=session, customer_id=customer_id)
+    data = public(customer)
     session.delete(customer)
     try:
         with session.begin_nested():
@@ -204,3 +217,4 @@ def delete(*, session: Session, customer_id: int) -> None:
         raise Conflict(
             f"Customer {customer_id} still has orders or tickets; erase it instead of deleting."
         ) from exc
+    emit(session=session, type="customer.deleted", data=data)
