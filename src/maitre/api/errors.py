@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from maitre.errors import MaitreError
@@ -81,6 +82,17 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+async def _out_of_range(_request: Request, exc: Exception) -> JSONResponse:
+    # A number the database cannot store reached a query: bad input, not a server fault.
+    log.info("api.value_out_of_range", extra={"error": str(exc)[:200]})
+    return problem(
+        422,
+        "Validation failed",
+        "A value is out of the range the store accepts.",
+        "validation-failed",
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("api.unhandled_error", extra={"path": request.url.path})
     return problem(
@@ -96,4 +108,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(MaitreError, _maitre_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(OverflowError, _out_of_range)
+    app.add_exception_handler(DataError, _out_of_range)
     app.add_exception_handler(Exception, _unexpected)

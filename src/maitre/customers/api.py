@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from maitre.api.deps import PageDep, SessionDep, actor_name, require
+from maitre.api.deps import IdPath, PageDep, SessionDep, actor_name, require
 from maitre.customers import service
 from maitre.customers.schemas import CustomerCreate, CustomerPage, CustomerRead, CustomerUpdate
 from maitre.users.service import Principal
@@ -50,13 +50,13 @@ def create_customer(body: CustomerCreate, session: SessionDep, who: Writer) -> C
 
 
 @router.get("/{customer_id}", response_model=CustomerRead)
-def get_customer(customer_id: int, session: SessionDep, _: Reader) -> CustomerRead:
+def get_customer(customer_id: IdPath, session: SessionDep, _: Reader) -> CustomerRead:
     return CustomerRead.model_validate(service.get(session=session, customer_id=customer_id))
 
 
 @router.patch("/{customer_id}", response_model=CustomerRead)
 def update_customer(
-    customer_id: int, body: CustomerUpdate, session: SessionDep, who: Writer
+    customer_id: IdPath, body: CustomerUpdate, session: SessionDep, who: Writer
 ) -> CustomerRead:
     customer = service.update(
         session=session, customer_id=customer_id, data=body, actor=actor_name(who)
@@ -65,6 +65,6 @@ def update_customer(
 
 
 @router.delete("/{customer_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_customer(customer_id: int, session: SessionDep, _: Writer) -> Response:
+def delete_customer(customer_id: IdPath, session: SessionDep, _: Writer) -> Response:
     service.delete(session=session, customer_id=customer_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
 LANGUAGE_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$"
 
@@ -60,6 +60,20 @@ class CustomerUpdate(BaseModel):
     external_id: str | None = Field(default=None, max_length=100)
 
     _tags = field_validator("tags")(_clean_tags)
+
+    @model_validator(mode="after")
+    def _required_fields_not_null(self) -> CustomerUpdate:
+        for name in (
+            "name",
+            "language",
+            "tags",
+            "custom_fields",
+            "marketing_consent",
+            "data_processing_consent",
+        ):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
 
 
 class CustomerRead(BaseModel):

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from maitre.api.deps import SessionDep, require
+from maitre.api.deps import IdPath, SessionDep, require
 from maitre.timeline import view
 from maitre.timeline.schemas import Customer360
 from maitre.users.service import Principal
@@ -17,7 +17,7 @@ Reader = Annotated[Principal, Depends(require("customers:read"))]
 
 @router.get("/customers/{customer_id}/timeline", response_model=Customer360)
 def customer_timeline(
-    customer_id: int,
+    customer_id: IdPath,
     session: SessionDep,
     _: Reader,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
