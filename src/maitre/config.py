@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr = Field(
         default=SecretStr(""), description="Bearer key for the LLM endpoint, if it needs one."
     )
+    cookie_secure: bool = Field(
+        default=False, description="Mark the session cookie Secure (set when served over HTTPS)."
+    )
     default_page_size: int = Field(default=50, ge=1, le=500)
     max_page_size: int = Field(default=500, ge=1, le=10_000)
     log_level: str = Field(default="INFO")

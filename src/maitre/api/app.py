@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
 
 from maitre import __version__
 from maitre.api import errors
 from maitre.api.routers import API_ROUTERS
 from maitre.bootstrap import Runtime, build_runtime
 from maitre.config import Settings, get_settings
+from maitre.web import views as web
 
 API_PREFIX = "/api/v1"
 
@@ -49,4 +54,21 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     for router in API_ROUTERS:
         api.include_router(router)
     app.include_router(api)
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.resolved_secret_key(),
+        session_cookie="maitre_session",
+        max_age=12 * 3600,
+        same_site="lax",
+        https_only=settings.cookie_secure,
+    )
+    static_dir = Path(web.__file__).parent / "static"
+    app.mount("/static", StaticFiles(directory=static_dir), name="static")
+    app.include_router(web.router)
+
+    async def _login_required(request: Request, _exc: Exception) -> Response:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    app.add_exception_handler(web.LoginRequired, _login_required)
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
@@ -44,6 +45,9 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def _bearer_token(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -59,11 +63,14 @@ def get_principal(request: Request, session: SessionDep) -> Principal:
         key = users.authenticate_api_key(session=session, token=token)
         principal = users.principal_for_key(key)
     else:
-        user_id = (
-            request.scope.get("session", {}).get("user_id") if "session" in request.scope else None
-        )
+        web_session = request.scope.get("session") or {}
+        user_id = web_session.get("user_id")
         if not user_id:
             raise Unauthenticated("Send an API key as 'Authorization: Bearer <key>'.")
+        if request.method not in SAFE_METHODS and not secrets.compare_digest(
+            request.headers.get("x-csrf-token", ""), str(web_session.get("csrf", ""))
+        ):
+            raise PermissionDenied("Missing or wrong X-CSRF-Token header for a cookie session.")
         user = users.get_user(session=session, user_id=int(user_id))
         if user is None or not user.is_active:
             raise Unauthenticated("Your session has ended; log in again.")

@@ -6,8 +6,10 @@ from fastapi import APIRouter
 
 from maitre.customers.api import router as customers_router
 from maitre.timeline.api import router as timeline_router
+from maitre.users.api import router as users_router
 
 API_ROUTERS: list[APIRouter] = [
+    users_router,
     customers_router,
     timeline_router,
 ]

@@ -144,3 +144,8 @@ def principal_for_user(user: User) -> Principal:
 def get_user(*, session: Session, user_id: int) -> User | None:
     """Return the user with ``user_id``, if any."""
     return session.get(User, user_id)
+
+
+def list_users(*, session: Session) -> list[User]:
+    """Return every staff user, by email."""
+    return list(session.scalars(select(User).order_by(User.email)))
