@@ -13,6 +13,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from maitre import __version__
 from maitre.api import errors
+from maitre.api.idempotency import IdempotencyMiddleware
 from maitre.api.routers import API_ROUTERS
 from maitre.bootstrap import Runtime, build_runtime
 from maitre.config import Settings, get_settings
@@ -55,6 +56,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         api.include_router(router)
     app.include_router(api)
 
+    # Added before SessionMiddleware so the session (outermost) is visible to it.
+    app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.resolved_secret_key(),

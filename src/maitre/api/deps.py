@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from maitre.common.pagination import PageParams
@@ -36,10 +36,6 @@ def get_session(request: Request) -> Iterator[Session]:
     finally:
         session.close()
 
-
-MAX_ID = 2**63 - 1
-IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Object id.")]
-"""Path parameter for object ids: positive and within a 64-bit integer, so no DB overflows."""
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -6,7 +6,7 @@ import os
 
 import typer
 
-from maitre.cli import db, doctor, serve, users
+from maitre.cli import db, demo, doctor, io, serve, users, worker
 
 app = typer.Typer(
     name="maitre",
@@ -15,10 +15,14 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(demo.app, name="demo")
 app.add_typer(users.user_app, name="user")
 app.add_typer(users.apikey_app, name="apikey")
 app.command("serve")(serve.serve)
 app.command("doctor")(doctor.doctor)
+app.command("worker")(worker.worker)
+app.command("import")(io.import_)
+app.command("export")(io.export)
 
 
 def main() -> None:

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from maitre.api.deps import IdPath, PageDep, SessionDep, actor_name, require
+from maitre.api.deps import PageDep, SessionDep, actor_name, require
+from maitre.common.ids import IdPath
 from maitre.customers import service
 from maitre.customers.schemas import CustomerCreate, CustomerPage, CustomerRead, CustomerUpdate
 from maitre.users.service import Principal

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from maitre.api.deps import IdPath, SessionDep, require
+from maitre.api.deps import SessionDep, require
+from maitre.common.ids import IdPath
 from maitre.timeline import view
 from maitre.timeline.schemas import Customer360
 from maitre.users.service import Principal

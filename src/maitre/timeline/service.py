@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from maitre.db import bulk
 from maitre.db.base import utcnow
 from maitre.timeline.models import TimelineEvent
 
@@ -38,6 +40,27 @@ def record(
     session.add(event)
     session.flush()
     return event
+
+
+_EVENT_FIELDS = ("customer_id", "kind", "subject_type", "subject_id", "summary", "data", "actor")
+
+
+def record_many(*, session: Session, events: Sequence[Mapping[str, Any]]) -> None:
+    """Append many events in one bulk write (imports); each takes ``record``'s arguments."""
+    if not events:
+        return
+    now = utcnow()
+    rows = [
+        {
+            **{name: event.get(name) for name in _EVENT_FIELDS},
+            "summary": str(event.get("summary", ""))[:500],
+            "data": event.get("data") or {},
+            "actor": event.get("actor", "system"),
+            "occurred_at": event.get("occurred_at") or now,
+        }
+        for event in events
+    ]
+    bulk.insert_rows(session, TimelineEvent.__table__, rows)
 
 
 def list_for_customer(

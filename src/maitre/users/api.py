@@ -7,7 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
 
-from maitre.api.deps import IdPath, PrincipalDep, SessionDep, require
+from maitre.api.deps import PrincipalDep, SessionDep, require
+from maitre.common.ids import IdPath
 from maitre.users import service
 from maitre.users.schemas import (
     ApiKeyCreate,

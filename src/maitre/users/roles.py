@@ -32,6 +32,9 @@ READ_RESOURCES = (
     "campaigns",
 )
 
+# Only admins (who hold "*") may read or write these.
+ADMIN_ONLY_RESOURCES = ("webhooks",)
+
 _ALL_READ = {f"{r}:read" for r in READ_RESOURCES}
 
 PERMISSIONS: dict[Role, frozenset[str]] = {

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from maitre.api.deps import IdPath, SessionDep
+from maitre.api.deps import SessionDep
+from maitre.common.ids import IdPath
 from maitre.common.pagination import PageParams
 from maitre.customers import service as customers
 from maitre.errors import PermissionDenied, Unauthenticated

@@ -1,0 +1,1 @@
+"""The conversational agent: NLU, dialogue state, flows, policy and replies."""

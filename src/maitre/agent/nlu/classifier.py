@@ -1,0 +1,272 @@
+"""The intent classifier: a sentence-encoder head and a lexical head, fused, with out-of-scope.
+
+``fit`` holds out a stratified validation slice, fine-tunes the encoder on the rest (when asked),
+fits both heads, and on the validation slice learns each head's temperature, the fusion weight and
+the out-of-scope threshold; the heads are then refitted on all the data. Nothing is tuned on test
+data: an ``evaluate`` run sees its test file only after ``fit`` returns.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from maitre.agent.nlu.dataio import OUT_OF_SCOPE
+from maitre.agent.nlu.features import LexicalFeaturizer
+from maitre.agent.nlu.finetune import FinetuneParams, finetune
+from maitre.agent.nlu.fusion import Fusion, fit_fusion
+from maitre.agent.nlu.heads import EmbeddingHead, LexicalHead
+from maitre.agent.nlu.oos import ThresholdFit, apply_threshold, fit_threshold
+from maitre.agent.nlu.split import holdout_intents, stratified_split
+
+log = logging.getLogger("maitre.nlu.classifier")
+Progress = Callable[[float, str], None]
+DEFAULT_THRESHOLD = 0.3
+
+
+@dataclass(frozen=True)
+class ClassifierParams:
+    """Hyperparameters; ``finetune_epochs=None`` picks epochs from the data size."""
+
+    use_encoder: bool = True
+    finetune: bool = True
+    finetune_epochs: float | None = None
+    finetune_passes: int = 12_000
+    finetune_max_epochs: float = 10.0
+    finetune_lr: float = 5e-5
+    finetune_time_budget_s: float | None = 360.0
+    emb_c: float = 20.0
+    lex_c: float = 1.0
+    val_fraction: float = 0.1
+    max_val: int = 2_000
+    seed: int = 0
+
+    def epochs_for(self, n: int) -> float:
+        """Return the fine-tuning epochs for ``n`` examples (a fixed budget of passes)."""
+        if not self.finetune or not self.use_encoder:
+            return 0.0
+        if self.finetune_epochs is not None:
+            return self.finetune_epochs
+        return float(min(self.finetune_max_epochs, max(1.0, self.finetune_passes / max(n, 1))))
+
+
+@dataclass
+class Prediction:
+    """One utterance's intent, its confidence and the ranking it was chosen from."""
+
+    intent: str
+    confidence: float
+    ranking: list[tuple[str, float]] = field(default_factory=list)
+    out_of_scope: bool = False
+    top_in_scope: str = ""
+
+
+class IntentClassifier:
+    """Fit on (text, intent) pairs; predict intents with calibrated confidences."""
+
+    def __init__(self, params: ClassifierParams | None = None) -> None:
+        self.params = params or ClassifierParams()
+
+    # -- fitting ------------------------------------------------------------------------------
+
+    def fit(
+        self,
+        texts: list[str],
+        intents: list[str],
+        *,
+        encoder: Any = None,
+        progress: Progress | None = None,
+    ) -> IntentClassifier:
+        """Train on ``texts``/``intents``; ``encoder`` is a ``SentenceEncoder`` (loaded if None)."""
+        p = self.params
+        report: Progress = progress or (lambda _f, _m: None)
+        started = time.monotonic()
+        y_names = np.asarray(intents)
+        self.classes_ = np.unique(y_names)
+        if len(self.classes_) < 2:
+            raise ValueError("A classifier needs at least two intents.")
+        y = np.searchsorted(self.classes_, y_names)
+        train_idx, val_idx = stratified_split(y, p.val_fraction, p.max_val, p.seed)
+        self.timings_: dict[str, float] = {}
+        self.encoder_: Any = None
+        self.finetune_stats_: dict[str, float] = {}
+        emb = None
+        if p.use_encoder:
+            if encoder is None:
+                from maitre.agent.nlu.encoder import SentenceEncoder
+
+                encoder = SentenceEncoder()
+            self.encoder_ = encoder
+            epochs = p.epochs_for(len(train_idx))
+            if epochs > 0:
+                report(0.02, f"fine-tuning the encoder ({epochs:g} epochs)")
+                fp = FinetuneParams(
+                    epochs=epochs, lr=p.finetune_lr, seed=p.seed,
+                    time_budget_s=p.finetune_time_budget_s,
+                )  # fmt: skip
+                self.finetune_stats_ = finetune(
+                    encoder,
+                    [texts[i] for i in train_idx],
+                    [intents[i] for i in train_idx],
+                    fp,
+                    lambda f, m: report(0.02 + 0.6 * f, m),
+                )
+            self.timings_["finetune"] = time.monotonic() - started
+            report(0.65, "encoding the examples")
+            emb = encoder.encode(texts)
+            self.timings_["encode"] = time.monotonic() - started - self.timings_["finetune"]
+        report(0.8, "fitting the intent heads")
+        self.lexical_ = LexicalFeaturizer().fit(texts)
+        lex = self.lexical_.transform(texts)
+        self.fusion_ = Fusion(weight=0.5 if emb is not None else 1.0)
+        self.threshold_ = ThresholdFit(DEFAULT_THRESHOLD, 0.0, None, "default")
+        if len(val_idx):
+            self._calibrate(lex, emb, y, train_idx, val_idx)
+        report(0.92, "refitting the heads on all examples")
+        self.lex_head_ = LexicalHead(c=p.lex_c).fit(lex, y, len(self.classes_))
+        self.emb_head_ = (
+            EmbeddingHead(c=p.emb_c).fit(emb, y, len(self.classes_)) if emb is not None else None
+        )
+        self.timings_["total"] = time.monotonic() - started
+        report(1.0, "trained")
+        return self
+
+    def _calibrate(
+        self,
+        lex: Any,
+        emb: np.ndarray | None,
+        y: np.ndarray,
+        train_idx: np.ndarray,
+        val_idx: np.ndarray,
+    ) -> None:
+        """Fit heads on the training slice and learn fusion and threshold on validation."""
+        p, k = self.params, len(self.classes_)
+        lex_head = LexicalHead(c=p.lex_c).fit(lex[train_idx], y[train_idx], k)
+        emb_head = (
+            EmbeddingHead(c=p.emb_c).fit(emb[train_idx], y[train_idx], k)
+            if emb is not None
+            else None
+        )
+        lex_val = lex_head.scores(lex[val_idx])
+        emb_val = emb_head.scores(emb[val_idx]) if emb_head and emb is not None else None
+        y_val = y[val_idx]
+        self.fusion_ = fit_fusion(lex_val, emb_val, y_val)
+        fused = self.fusion_.combine(lex_val, emb_val)
+        self.validation_ = {
+            "examples": float(len(val_idx)),
+            "accuracy": float((fused.argmax(1) == y_val).mean()),
+            "lexical_accuracy": float((lex_val.argmax(1) == y_val).mean()),
+        }
+        if emb_val is not None:
+            self.validation_["encoder_accuracy"] = float((emb_val.argmax(1) == y_val).mean())
+        oos = self._oos_index()
+        if oos is not None and (y_val == oos).any():
+            conf, top, pred_oos = self._decide(np.exp(fused))
+            self.threshold_ = fit_threshold(conf, top == y_val, y_val == oos, pred_oos)
+            return
+        self.threshold_ = self._simulated_threshold(lex, emb, y, train_idx, val_idx)
+
+    def _simulated_threshold(
+        self,
+        lex: Any,
+        emb: np.ndarray | None,
+        y: np.ndarray,
+        train_idx: np.ndarray,
+        val_idx: np.ndarray,
+    ) -> ThresholdFit:
+        """Without out-of-scope examples, hold some intents out and let them play that part."""
+        p, k = self.params, len(self.classes_)
+        held = holdout_intents(y, p.seed)
+        if held is None:
+            return ThresholdFit(DEFAULT_THRESHOLD, 0.0, None, "default")
+        keep = train_idx[~np.isin(y[train_idx], held)]
+        lex_head = LexicalHead(c=p.lex_c).fit(lex[keep], y[keep], k)
+        emb_head = EmbeddingHead(c=p.emb_c).fit(emb[keep], y[keep], k) if emb is not None else None
+        lex_val = lex_head.scores(lex[val_idx])
+        emb_val = emb_head.scores(emb[val_idx]) if emb_head and emb is not None else None
+        fused = self.fusion_.combine(lex_val, emb_val)
+        fused[:, held] = -np.inf  # the held-out intents do not exist for this model
+        y_val = y[val_idx]
+        top = fused.argmax(1)
+        conf = np.exp(fused.max(1))
+        fit = fit_threshold(conf, top == y_val, np.isin(y_val, held))
+        return ThresholdFit(fit.threshold, fit.in_scope_accuracy, fit.oos_recall, "held-out")
+
+    # -- prediction ---------------------------------------------------------------------------
+
+    def _oos_index(self) -> int | None:
+        hits = np.flatnonzero(self.classes_ == OUT_OF_SCOPE)
+        return int(hits[0]) if hits.size else None
+
+    def _decide(self, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return the top in-scope probability, the top class, and whether OOS itself won."""
+        oos = self._oos_index()
+        top = probs.argmax(1)
+        if oos is None:
+            return probs.max(1), top, np.zeros(len(probs), dtype=bool)
+        inside = probs.copy()
+        inside[:, oos] = -1.0
+        return inside.max(1), top, top == oos
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "lex_head_"):
+            raise RuntimeError("IntentClassifier is not fitted; call fit() or load a model.")
+
+    def predict_proba(self, texts: list[str], *, embeddings: np.ndarray | None = None) -> np.ndarray:
+        """Return fused class probabilities, shape ``(len(texts), len(classes_))``."""
+        self._check_fitted()
+        lex = self.lex_head_.scores(self.lexical_.transform(texts))
+        emb_scores = None
+        if self.emb_head_ is not None:
+            if embeddings is None:
+                embeddings = self.encoder_.encode(texts)
+            emb_scores = self.emb_head_.scores(embeddings)
+        return np.exp(self.fusion_.combine(lex, emb_scores))
+
+    def predict(self, texts: list[str], *, top_k: int = 5) -> list[Prediction]:
+        """Return one ``Prediction`` per text, out-of-scope applied."""
+        probs = self.predict_proba(texts)
+        conf, top, pred_oos = self._decide(probs)
+        rejected = apply_threshold(conf, pred_oos, self.threshold_.threshold)
+        oos = self._oos_index()
+        out: list[Prediction] = []
+        for i in range(len(texts)):
+            order = np.argsort(-probs[i])[:top_k]
+            ranking = [(str(self.classes_[j]), round(float(probs[i, j]), 4)) for j in order]
+            in_scope = [j for j in np.argsort(-probs[i]) if j != oos]
+            best = str(self.classes_[in_scope[0]]) if in_scope else OUT_OF_SCOPE
+            if rejected[i]:
+                confidence = float(probs[i, oos]) if pred_oos[i] and oos is not None else 1 - conf[i]
+                out.append(Prediction(OUT_OF_SCOPE, round(confidence, 4), ranking, True, best))
+            else:
+                out.append(Prediction(best, round(float(conf[i]), 4), ranking, False, best))
+        return out
+
+    def predict_closed(self, texts: list[str]) -> list[str]:
+        """Return the best in-scope intent per text, with no out-of-scope rejection."""
+        probs = self.predict_proba(texts)
+        _conf, top, _ = self._decide(probs)
+        oos = self._oos_index()
+        if oos is not None:
+            probs = probs.copy()
+            probs[:, oos] = -1.0
+            top = probs.argmax(1)
+        return [str(self.classes_[j]) for j in top]
+
+    def describe(self) -> dict[str, Any]:
+        """Return what was learned, for the registry's parameters and metrics."""
+        self._check_fitted()
+        return {
+            "params": asdict(self.params),
+            "intents": [str(c) for c in self.classes_],
+            "fusion": asdict(self.fusion_),
+            "threshold": asdict(self.threshold_),
+            "validation": getattr(self, "validation_", {}),
+            "finetune": self.finetune_stats_,
+            "timings": self.timings_,
+        }

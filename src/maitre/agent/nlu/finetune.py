@@ -1,0 +1,135 @@
+"""Fine-tune the sentence encoder on labelled intents (supervised contrastive + cosine softmax).
+
+Batches hold a few examples of each of several intents, so every example has positives in its
+batch: the supervised contrastive term pulls an intent's examples together (SetFit's idea without
+building pairs), and a cosine-softmax head with label smoothing keeps intents apart. Only the
+encoder is kept; the intent heads are refitted on its embeddings afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from maitre.agent.nlu.encoder import SentenceEncoder
+
+log = logging.getLogger("maitre.nlu.finetune")
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class FinetuneParams:
+    """Hyperparameters of encoder fine-tuning."""
+
+    epochs: float = 1.0
+    lr: float = 5e-5
+    batch_size: int = 32
+    per_class: int = 4
+    temperature: float = 0.1
+    scale: float = 20.0
+    label_smoothing: float = 0.1
+    supcon_weight: float = 1.0
+    seed: int = 0
+    time_budget_s: float | None = None
+
+
+def _batches(labels: np.ndarray, params: FinetuneParams, rng: np.random.Generator) -> list[list[int]]:
+    """Return one epoch of batches, each ``per_class`` examples from several intents."""
+    pools = [rng.permutation(np.flatnonzero(labels == c)).tolist() for c in np.unique(labels)]
+    chunks: list[list[int]] = []
+    for pool in pools:
+        chunks.extend(pool[i : i + params.per_class] for i in range(0, len(pool), params.per_class))
+    order = rng.permutation(len(chunks))
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for i in order:
+        current.extend(chunks[i])
+        if len(current) >= params.batch_size:
+            batches.append(current)
+            current = []
+    if current:
+        batches.append(current)
+    return batches
+
+
+def finetune(
+    encoder: SentenceEncoder,
+    texts: list[str],
+    labels: list[str],
+    params: FinetuneParams,
+    progress: Progress | None = None,
+) -> dict[str, float]:
+    """Fine-tune ``encoder`` in place; return the steps taken, the last loss and the seconds."""
+    import torch
+    import torch.nn.functional as F
+
+    rng = np.random.default_rng(params.seed)
+    torch.manual_seed(params.seed)
+    classes, y = np.unique(np.asarray(labels), return_inverse=True)
+    steps_per_epoch = len(_batches(y, params, rng))
+    total = max(1, math.ceil(steps_per_epoch * params.epochs))
+    warmup = max(1, total // 10)
+    head = torch.nn.Parameter(torch.randn(len(classes), encoder.dim) * 0.01)
+    optimizer = torch.optim.AdamW(
+        [
+            {"params": list(encoder.backbone.parameters()), "lr": params.lr},
+            {"params": [head], "lr": params.lr * 100, "weight_decay": 0.0},
+        ],
+        weight_decay=0.01,
+    )
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (total - s) / total)
+    )
+    started = time.monotonic()
+    encoder.backbone.train()
+    step, loss_value = 0, float("nan")
+    try:
+        while step < total:
+            for batch in _batches(y, params, rng):
+                if step >= total:
+                    break
+                if params.time_budget_s and time.monotonic() - started > params.time_budget_s:
+                    log.info("nlu.finetune.budget_reached", extra={"steps": step})
+                    total = step
+                    break
+                target = torch.as_tensor(y[batch])
+                emb = encoder.embed(encoder.features([texts[i] for i in batch]))
+                logits = params.scale * emb @ F.normalize(head, dim=-1).T
+                loss = F.cross_entropy(logits, target, label_smoothing=params.label_smoothing)
+                if params.supcon_weight:
+                    loss = loss + params.supcon_weight * _supcon(emb, target, params.temperature)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(encoder.backbone.parameters(), 1.0)
+                optimizer.step()
+                schedule.step()
+                step += 1
+                loss_value = float(loss.detach())
+                if progress and (step % 10 == 0 or step == total):
+                    progress(step / total, f"fine-tuning step {step}/{total}, loss {loss_value:.3f}")
+    finally:
+        encoder.backbone.eval()
+    return {"steps": float(step), "loss": loss_value, "seconds": time.monotonic() - started}
+
+
+def _supcon(emb: object, target: object, temperature: float) -> object:
+    """Supervised contrastive loss (Khosla et al. 2020) over one batch of unit vectors."""
+    import torch
+
+    assert isinstance(emb, torch.Tensor) and isinstance(target, torch.Tensor)
+    n = emb.shape[0]
+    eye = torch.eye(n, dtype=torch.bool)
+    sim = (emb @ emb.T / temperature).masked_fill(eye, -1e9)
+    log_prob = sim - torch.logsumexp(sim, dim=1, keepdim=True)
+    positives = (target[:, None] == target[None, :]) & ~eye
+    count = positives.sum(1)
+    has = count > 0
+    if not bool(has.any()):
+        return emb.sum() * 0.0
+    mean_log = (log_prob * positives).sum(1)[has] / count[has]
+    return -mean_log.mean()

@@ -1,0 +1,255 @@
+"""Conversation operations; the only code that queries the conversations and messages tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from maitre.common.pagination import Page, PageParams, paginate
+from maitre.conversations.models import (
+    CLOSED_STATUSES,
+    Conversation,
+    ConversationStatus,
+    Message,
+    Sender,
+)
+from maitre.conversations.schemas import (
+    MAX_MESSAGE_CHARS,
+    ConversationCreate,
+    ConversationRead,
+    ConversationUpdate,
+)
+from maitre.customers import service as customers
+from maitre.db.base import utcnow
+from maitre.errors import Conflict, FieldError, NotFound, ValidationFailed
+from maitre.events import emit
+from maitre.timeline import service as timeline
+from maitre.users import service as users
+
+SORTABLE = {
+    "id": Conversation.id,
+    "started_at": Conversation.started_at,
+    "ended_at": Conversation.ended_at,
+    "status": Conversation.status,
+}
+_TRACKED = ("customer_id", "language", "assignee_id", "outcome", "csat", "summary", "status")
+
+
+@dataclass(frozen=True)
+class ConversationFilter:
+    """Filters a conversation list accepts (the human inbox filters on status)."""
+
+    customer_id: int | None = None
+    status: ConversationStatus | None = None
+    assignee_id: int | None = None
+    channel: str | None = None
+
+
+def _missing(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(
+        message, errors=[FieldError(loc=["body", field], msg=message, type="missing_reference")]
+    )
+
+
+def _check_refs(session: Session, values: dict[str, Any]) -> None:
+    customer_id = values.get("customer_id")
+    if customer_id is not None:
+        try:
+            customers.get(session=session, customer_id=customer_id)
+        except NotFound:
+            raise _missing("customer_id", f"Customer {customer_id} does not exist.") from None
+    assignee_id = values.get("assignee_id")
+    if assignee_id is not None and users.get_user(session=session, user_id=assignee_id) is None:
+        raise _missing("assignee_id", f"User {assignee_id} does not exist.")
+
+
+def public(conversation: Conversation) -> dict[str, Any]:
+    """Return the conversation's API shape (without messages) as JSON-ready data."""
+    return ConversationRead.model_validate(conversation).model_dump(mode="json")
+
+
+def get(*, session: Session, conversation_id: int) -> Conversation:
+    """Return a conversation or raise ``NotFound``."""
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise NotFound(f"Conversation {conversation_id} not found.")
+    return conversation
+
+
+def list_(
+    *, session: Session, filters: ConversationFilter, params: PageParams
+) -> Page[Conversation]:
+    """Return one page of conversations matching ``filters``."""
+    stmt = select(Conversation)
+    if filters.customer_id is not None:
+        stmt = stmt.where(Conversation.customer_id == filters.customer_id)
+    if filters.status is not None:
+        stmt = stmt.where(Conversation.status == filters.status)
+    if filters.assignee_id is not None:
+        stmt = stmt.where(Conversation.assignee_id == filters.assignee_id)
+    if filters.channel is not None:
+        stmt = stmt.where(Conversation.channel == filters.channel)
+    return paginate(session, stmt, id_column=Conversation.id, params=params, sortable=SORTABLE)
+
+
+def list_for_customer(*, session: Session, customer_id: int, limit: int = 50) -> list[Conversation]:
+    """Return a customer's conversations, newest first."""
+    stmt = (
+        select(Conversation)
+        .where(Conversation.customer_id == customer_id)
+        .order_by(Conversation.started_at.desc(), Conversation.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def create(*, session: Session, data: ConversationCreate, actor: str = "system") -> Conversation:
+    """Start a conversation; it begins with the bot."""
+    values = data.model_dump()
+    _check_refs(session, values)
+    conversation = Conversation(**values, status=ConversationStatus.BOT, started_at=utcnow())
+    session.add(conversation)
+    session.flush()
+    if conversation.customer_id is not None:
+        timeline.record(
+            session=session,
+            customer_id=conversation.customer_id,
+            kind="conversation.started",
+            subject_type="conversation",
+            subject_id=conversation.id,
+            summary=f"Conversation #{conversation.id} started on {conversation.channel}",
+            actor=actor,
+        )
+    emit(session=session, type="conversation.created", data=public(conversation))
+    return conversation
+
+
+def _snapshot(conversation: Conversation) -> dict[str, Any]:
+    return {name: getattr(conversation, name) for name in _TRACKED}
+
+
+def _record_changes(
+    session: Session, conversation: Conversation, before: dict[str, Any], actor: str
+) -> None:
+    diff = timeline.changes(before, _snapshot(conversation))
+    if not diff:
+        return
+    if conversation.customer_id is not None:
+        if "status" in diff:
+            kind, summary = (
+                "conversation.status_changed",
+                f"Conversation #{conversation.id} {diff['status'][0]} → {diff['status'][1]}",
+            )
+        else:
+            kind = "conversation.updated"
+            summary = f"Conversation #{conversation.id}: updated " + ", ".join(sorted(diff))
+        timeline.record(
+            session=session,
+            customer_id=conversation.customer_id,
+            kind=kind,
+            subject_type="conversation",
+            subject_id=conversation.id,
+            summary=summary,
+            data={"changes": {k: [_plain(a), _plain(b)] for k, (a, b) in diff.items()}},
+            actor=actor,
+        )
+    emit(
+        session=session,
+        type="conversation.updated",
+        data={**public(conversation), "changes": sorted(diff)},
+    )
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | dict | list):
+        return value
+    return str(value)
+
+
+def update(
+    *, session: Session, conversation_id: int, data: ConversationUpdate, actor: str = "system"
+) -> Conversation:
+    """Apply the fields set in ``data`` (link a verified customer, assign, rate …)."""
+    conversation = get(session=session, conversation_id=conversation_id)
+    values = data.model_dump(exclude_unset=True)
+    _check_refs(session, values)
+    before = _snapshot(conversation)
+    for key, value in values.items():
+        setattr(conversation, key, value)
+    session.flush()
+    _record_changes(session, conversation, before, actor)
+    return conversation
+
+
+def set_status(
+    *,
+    session: Session,
+    conversation_id: int,
+    status: ConversationStatus,
+    outcome: str | None = None,
+    actor: str = "system",
+) -> Conversation:
+    """Move a conversation to ``status``; closing stamps ``ended_at``, reopening clears it."""
+    conversation = get(session=session, conversation_id=conversation_id)
+    before = _snapshot(conversation)
+    conversation.status = ConversationStatus(status)
+    if conversation.status in CLOSED_STATUSES:
+        conversation.ended_at = conversation.ended_at or utcnow()
+    else:
+        conversation.ended_at = None
+    if outcome is not None:
+        conversation.outcome = outcome[:60]
+    session.flush()
+    _record_changes(session, conversation, before, actor)
+    return conversation
+
+
+def add_message(
+    *,
+    session: Session,
+    conversation_id: int,
+    sender: Sender,
+    text: str,
+    data: dict[str, Any] | None = None,
+    allow_closed: bool = False,
+) -> Message:
+    """Append a message to a conversation; closed conversations refuse new messages."""
+    conversation = get(session=session, conversation_id=conversation_id)
+    if conversation.status in CLOSED_STATUSES and not allow_closed:
+        raise Conflict(f"Conversation {conversation_id} is {conversation.status}; start a new one.")
+    if not text.strip():
+        raise ValidationFailed(
+            "A message needs some text.",
+            errors=[FieldError(loc=["body", "text"], msg="text is empty")],
+        )
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise ValidationFailed(
+            f"A message may have at most {MAX_MESSAGE_CHARS} characters.",
+            errors=[FieldError(loc=["body", "text"], msg="text is too long")],
+        )
+    # Setting the relationship (not the id) keeps an already-loaded transcript in step.
+    message = Message(
+        conversation=conversation,
+        sender=Sender(sender),
+        text=text,
+        data=data or {},
+        created_at=utcnow(),
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
+def list_messages(
+    *, session: Session, conversation_id: int, limit: int | None = None
+) -> list[Message]:
+    """Return a conversation's messages, oldest first (the last ``limit`` if given)."""
+    get(session=session, conversation_id=conversation_id)
+    stmt = select(Message).where(Message.conversation_id == conversation_id)
+    if limit is None:
+        return list(session.scalars(stmt.order_by(Message.id)))
+    newest = list(session.scalars(stmt.order_by(Message.id.desc()).limit(limit)))
+    return newest[::-1]

@@ -1,0 +1,317 @@
+"""Run one import: read, convert, group, write in committed batches, report, keep the job row.
+
+This is an entry-point coordinator like a job, so it owns the transactions: each batch of
+``batch_size`` objects is written and committed together with the job's running counts, so a
+killed import keeps every committed batch, its job row says how far it got, and running the
+same file again continues where it stopped (rows already written come back ``unchanged``).
+With ``all_or_nothing`` the whole file is one transaction, rolled back if any row is rejected.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from maitre.customers.bulk import Outcome
+from maitre.db.session import unit_of_work
+from maitre.imports import service
+from maitre.imports.kinds import Customers, Item, Kind, Products, Rejection, WriteContext, Written
+from maitre.imports.mapping import CellError, ColumnMapping, Plan, build_plan
+from maitre.imports.models import ImportStatus
+from maitre.imports.orders import Orders
+from maitre.imports.reader import CsvSource, ImportFileError
+from maitre.imports.report import ErrorReport
+from maitre.imports.service import Counts
+
+log = logging.getLogger("maitre.imports")
+
+KINDS: dict[str, Kind] = {"customers": Customers(), "products": Products(), "orders": Orders()}
+ENTITIES = tuple(KINDS)
+DEFAULT_BATCH = 2000
+
+
+@dataclass
+class ImportOptions:
+    """How to read and write one file."""
+
+    entity: str
+    filename: str = ""
+    mapping: ColumnMapping | None = None
+    all_or_nothing: bool = False
+    encoding: str = "auto"
+    actor: str = "system"
+    batch_size: int = DEFAULT_BATCH
+
+
+@dataclass
+class ImportSummary:
+    """How an import ended; ``report_path`` is set when rows were rejected (or always asked)."""
+
+    import_id: int
+    entity: str
+    status: ImportStatus
+    encoding: str
+    counts: Counts = field(default_factory=Counts)
+    report_path: Path | None = None
+
+
+def kind_for(entity: str) -> Kind:
+    """Return the importer for ``entity`` or raise ``ImportFileError``."""
+    try:
+        return KINDS[entity]
+    except KeyError:
+        raise ImportFileError(
+            f"Cannot import {entity!r}; choose one of: {', '.join(ENTITIES)}."
+        ) from None
+
+
+def start(*, factory: sessionmaker[Session], options: ImportOptions) -> int:
+    """Record a new import job and return its id (committed at once, so it survives)."""
+    kind_for(options.entity)
+    with unit_of_work(factory) as session:
+        job = service.create(
+            session=session,
+            entity=options.entity,
+            filename=options.filename,
+            all_or_nothing=options.all_or_nothing,
+            actor=options.actor,
+        )
+        return job.id
+
+
+def run_import(
+    *,
+    factory: sessionmaker[Session],
+    stream: BinaryIO,
+    options: ImportOptions,
+    report_path: Path,
+    import_id: int | None = None,
+    always_report: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportSummary:
+    """Import ``stream`` as ``options.entity``; file-level problems raise ``ImportFileError``."""
+    kind = kind_for(options.entity)
+    if import_id is None:
+        import_id = start(factory=factory, options=options)
+    counts = Counts()
+    encoding = ""
+    try:
+        source = CsvSource(stream, encoding=options.encoding)
+        encoding = source.encoding
+        plan = build_plan(kind.spec, source.header, options.mapping)
+        report = ErrorReport(report_path, source.header, always=always_report)
+        try:
+            status = _run(factory, kind, source, plan, options, report, counts, import_id, progress)
+        finally:
+            report.close()
+    except ImportFileError as exc:
+        _finish(factory, import_id, counts, encoding, ImportStatus.FAILED, str(exc))
+        raise
+    except BaseException as exc:
+        # Committed batches stay; the job row says where the import stopped.
+        _finish(factory, import_id, counts, encoding, ImportStatus.FAILED, f"stopped: {exc!r}")
+        raise
+    log.info(
+        "imports.finished",
+        extra={"import_id": import_id, "status": status.value, **counts.__dict__},
+    )
+    return ImportSummary(
+        import_id=import_id,
+        entity=options.entity,
+        status=status,
+        encoding=encoding,
+        counts=counts,
+        report_path=report_path if report.rows or always_report else None,
+    )
+
+
+def _finish(
+    factory: sessionmaker[Session],
+    import_id: int,
+    counts: Counts,
+    encoding: str,
+    status: ImportStatus,
+    error: str | None = None,
+) -> None:
+    try:
+        with unit_of_work(factory) as session:
+            service.save_progress(
+                session=session,
+                import_id=import_id,
+                counts=counts,
+                encoding=encoding,
+                status=status,
+                error=error,
+            )
+    except Exception:  # the database may be what failed; the original error matters more
+        log.exception("imports.finish_failed", extra={"import_id": import_id})
+
+
+@dataclass
+class _Batch:
+    items: list[Item]
+    rows: int  # data rows read up to the end of this batch
+    bytes_read: int
+
+
+_DONE = object()
+
+
+class _Reader(threading.Thread):
+    """Read, convert, group and check batches one or two ahead of the database writes.
+
+    Parsing and validation are CPU work; writing is mostly waiting on the database. Doing them
+    in two threads overlaps the two, and the bounded queue keeps memory flat.
+    """
+
+    def __init__(self, source: CsvSource, kind: Kind, plan: Plan, batch_size: int) -> None:
+        super().__init__(name="maitre-import-reader", daemon=True)
+        self._source, self._kind, self._plan, self._size = source, kind, plan, batch_size
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=2)
+        self._stopping = threading.Event()
+        self._rows = 0
+
+    def run(self) -> None:
+        try:
+            grouped = self._kind.group(self._items(), self._plan)
+            batch: list[Item] = []
+            for item in grouped:
+                if item.error is None:
+                    self._kind.check(item, self._plan)
+                batch.append(item)
+                if len(batch) >= self._size:
+                    self._put(_Batch(batch, self._rows, self._source.bytes_read))
+                    batch = []
+            if batch:
+                self._put(_Batch(batch, self._rows, self._source.bytes_read))
+            self._put(_DONE)
+        except _Stopped:
+            return
+        except BaseException as exc:  # handed to the writer, which raises it
+            with contextlib.suppress(_Stopped):
+                self._put(exc)
+
+    def _items(self) -> Iterator[Item]:
+        for record in self._source.records():
+            self._rows += 1
+            if record.error is not None:
+                yield Item([record.line], [record.values], {}, Rejection("", record.error))
+                continue
+            try:
+                values = self._plan.convert(record.values)
+            except CellError as exc:
+                yield Item([record.line], [record.values], {}, Rejection(exc.column, exc.reason))
+                continue
+            yield Item([record.line], [record.values], values)
+
+    def _put(self, obj: object) -> None:
+        while not self._stopping.is_set():
+            try:
+                self._queue.put(obj, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+        raise _Stopped
+
+    def batches(self) -> Iterator[_Batch]:
+        """Yield the checked batches in file order; re-raise the reader's error if it failed."""
+        self.start()
+        try:
+            while (got := self._queue.get()) is not _DONE:
+                if isinstance(got, BaseException):
+                    raise got
+                assert isinstance(got, _Batch)
+                yield got
+        finally:
+            self._stopping.set()
+            self.join(timeout=5)
+
+
+class _Stopped(Exception):
+    """The writer has stopped; the reader should too."""
+
+
+def _run(
+    factory: sessionmaker[Session],
+    kind: Kind,
+    source: CsvSource,
+    plan: Plan,
+    options: ImportOptions,
+    report: ErrorReport,
+    counts: Counts,
+    import_id: int,
+    progress: Callable[[int], None] | None,
+) -> ImportStatus:
+    ctx = WriteContext(plan=plan, actor=options.actor)
+    batches = _Reader(source, kind, plan, options.batch_size).batches()
+    if options.all_or_nothing:
+        with factory() as session:
+            for batch in batches:
+                _write(session, kind, batch, ctx, report, counts)
+                session.flush()
+                session.expunge_all()  # keep memory flat across a long transaction
+                if progress:
+                    progress(batch.bytes_read)
+            if counts.rejected:
+                session.rollback()
+            else:
+                service.save_progress(
+                    session=session,
+                    import_id=import_id,
+                    counts=counts,
+                    encoding=source.encoding,
+                    status=ImportStatus.COMPLETED,
+                )
+                session.commit()
+                return ImportStatus.COMPLETED
+        landed = Counts(rows=counts.rows, rejected=counts.rejected)
+        counts.created = counts.updated = counts.unchanged = 0
+        _finish(factory, import_id, landed, source.encoding, ImportStatus.ROLLED_BACK)
+        return ImportStatus.ROLLED_BACK
+    for batch in batches:
+        with unit_of_work(factory) as session:
+            _write(session, kind, batch, ctx, report, counts)
+            service.save_progress(
+                session=session, import_id=import_id, counts=counts, encoding=source.encoding
+            )
+        if progress:
+            progress(batch.bytes_read)
+    _finish(factory, import_id, counts, source.encoding, ImportStatus.COMPLETED)
+    return ImportStatus.COMPLETED
+
+
+def _write(
+    session: Session,
+    kind: Kind,
+    batch: _Batch,
+    ctx: WriteContext,
+    report: ErrorReport,
+    counts: Counts,
+) -> None:
+    counts.rows = batch.rows
+    todo = [item for item in batch.items if item.error is None]
+    results = kind.write(session, todo, ctx) if todo else []
+    outcome_of = dict(zip(map(id, todo), results, strict=True))
+    for item in batch.items:
+        result = item.error or outcome_of[id(item)]
+        if isinstance(result, Written):
+            ctx.ledger.add(result.object_id, item.lines[0])
+            if result.outcome is Outcome.CREATED:
+                counts.created += 1
+            elif result.outcome is Outcome.UPDATED:
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
+            continue
+        counts.rejected += 1
+        raws = item.raws + [[]] * (len(item.lines) - len(item.raws))
+        for line, raw in zip(item.lines, raws, strict=False):
+            report.add(line, result.column, result.reason, raw)

@@ -1,0 +1,1 @@
+"""Learned models: feature building, estimators, evaluation."""

@@ -1,0 +1,1 @@
+"""Products: the catalogue orders are placed against, with price and stock."""

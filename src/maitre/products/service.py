@@ -1,0 +1,193 @@
+"""Product operations; the only code that queries the products table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy import update as sql_update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
+
+from maitre.common.pagination import Page, PageParams, paginate
+from maitre.errors import Conflict, NotFound
+from maitre.events import emit
+from maitre.products.models import Product
+from maitre.products.schemas import ProductCreate, ProductRead, ProductUpdate
+from maitre.timeline import service as timeline
+
+SORTABLE = {
+    "id": Product.id,
+    "sku": Product.sku,
+    "name": Product.name,
+    "category": Product.category,
+    "price": Product.price,
+    "stock": Product.stock,
+    "created_at": Product.created_at,
+    "updated_at": Product.updated_at,
+}
+
+_TRACKED = ("sku", "name", "category", "price", "currency", "stock", "description", "is_active")
+
+
+@dataclass(frozen=True)
+class ProductFilter:
+    """Filters a product list accepts; ``q`` searches name and sku."""
+
+    q: str | None = None
+    category: str | None = None
+    sku: str | None = None
+    is_active: bool | None = None
+
+
+def get(*, session: Session, product_id: int) -> Product:
+    """Return a product or raise ``NotFound``."""
+    product = session.get(Product, product_id)
+    if product is None:
+        raise NotFound(f"Product {product_id} not found.")
+    return product
+
+
+def get_by_sku(*, session: Session, sku: str) -> Product | None:
+    """Return the product with ``sku``, if any."""
+    return session.scalar(select(Product).where(Product.sku == sku.strip()))
+
+
+def get_many(
+    *, session: Session, ids: Iterable[int] = (), skus: Iterable[str] = ()
+) -> list[Product]:
+    """Return the products whose id is in ``ids`` or whose sku is in ``skus`` (one query)."""
+    id_set, sku_set = set(ids), {s.strip() for s in skus}
+    if not id_set and not sku_set:
+        return []
+    conditions = []
+    if id_set:
+        conditions.append(Product.id.in_(id_set))
+    if sku_set:
+        conditions.append(Product.sku.in_(sku_set))
+    return list(session.scalars(select(Product).where(or_(*conditions))))
+
+
+def list_(*, session: Session, filters: ProductFilter, params: PageParams) -> Page[Product]:
+    """Return one page of products matching ``filters``."""
+    stmt = select(Product)
+    if filters.q:
+        pattern = f"%{filters.q.strip()}%"
+        stmt = stmt.where(or_(Product.name.ilike(pattern), Product.sku.ilike(pattern)))
+    if filters.category:
+        stmt = stmt.where(Product.category.ilike(filters.category.strip()))
+    if filters.sku:
+        stmt = stmt.where(Product.sku == filters.sku.strip())
+    if filters.is_active is not None:
+        stmt = stmt.where(Product.is_active.is_(filters.is_active))
+    return paginate(
+        session, stmt, id_column=Product.id, params=params, sortable=SORTABLE, default_sort="name"
+    )
+
+
+def public(product: Product) -> dict[str, Any]:
+    """Return the product's API shape as JSON-ready data (for events and webhooks)."""
+    return ProductRead.model_validate(product).model_dump(mode="json")
+
+
+def _snapshot(product: Product) -> dict[str, Any]:
+    return {name: getattr(product, name) for name in _TRACKED}
+
+
+def _flush_unique(session: Session, product: Product) -> None:
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"Another product already has sku {product.sku!r}.") from exc
+
+
+def create(*, session: Session, data: ProductCreate) -> Product:
+    """Create a product."""
+    if get_by_sku(session=session, sku=data.sku) is not None:
+        raise Conflict(f"A product with sku {data.sku!r} already exists.")
+    product = Product(**data.model_dump())
+    session.add(product)
+    _flush_unique(session, product)
+    emit(session=session, type="product.created", data=public(product))
+    return product
+
+
+def update(*, session: Session, product_id: int, data: ProductUpdate) -> Product:
+    """Apply the fields set in ``data``; announce what changed."""
+    product = get(session=session, product_id=product_id)
+    before = _snapshot(product)
+    values = data.model_dump(exclude_unset=True)
+    new_sku = values.get("sku")
+    if new_sku and new_sku != product.sku and get_by_sku(session=session, sku=new_sku) is not None:
+        raise Conflict(f"A product with sku {new_sku!r} already exists.")
+    for key, value in values.items():
+        setattr(product, key, value)
+    _flush_unique(session, product)
+    diff = timeline.changes(before, _snapshot(product))
+    if diff:
+        emit(
+            session=session,
+            type="product.updated",
+            data={**public(product), "changes": sorted(diff)},
+        )
+    return product
+
+
+def upsert(*, session: Session, data: ProductCreate) -> tuple[Product, str]:
+    """Create or update by sku; return the product and ``created``/``updated``/``unchanged``."""
+    existing = get_by_sku(session=session, sku=data.sku)
+    if existing is None:
+        return create(session=session, data=data), "created"
+    before = _snapshot(existing)
+    changes = ProductUpdate(**data.model_dump(exclude_unset=True))
+    product = update(session=session, product_id=existing.id, data=changes)
+    return product, ("updated" if timeline.changes(before, _snapshot(product)) else "unchanged")
+
+
+def delete(*, session: Session, product_id: int) -> None:
+    """Delete a product that no order refers to; otherwise raise ``Conflict``."""
+    product = get(session=session, product_id=product_id)
+    data = public(product)
+    session.delete(product)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            f"Product {product_id} appears on orders; set is_active to false instead."
+        ) from exc
+    emit(session=session, type="product.deleted", data=data)
+
+
+def adjust_stock(*, session: Session, product_id: int, delta: int) -> None:
+    """Add ``delta`` (negative to take) to a product's stock atomically; never below zero.
+
+    The check and the change are one ``UPDATE … WHERE stock + delta >= 0``, so concurrent
+    orders cannot oversell. Raises ``Conflict`` with ``available`` when stock is short.
+    """
+    stmt = (
+        sql_update(Product)
+        .where(Product.id == product_id, Product.stock + delta >= 0)
+        .values(stock=Product.stock + delta)
+        .returning(Product.stock)
+        .execution_options(synchronize_session=False)
+    )
+    new_stock = session.execute(stmt).scalar_one_or_none()
+    if new_stock is not None:
+        # Another transaction may have moved the stock since this session loaded the product.
+        cached = session.identity_map.get(identity_key(Product, product_id))
+        if cached is not None:
+            set_committed_value(cached, "stock", new_stock)
+        return
+    product = get(session=session, product_id=product_id)
+    session.refresh(product, ["stock"])
+    raise Conflict(
+        f"Not enough stock for {product.sku} ({product.name}): {-delta} requested, "
+        f"{product.stock} available.",
+        extra={"sku": product.sku, "requested": -delta, "available": product.stock},
+    )

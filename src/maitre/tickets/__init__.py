@@ -1,0 +1,1 @@
+"""Support tickets: a customer's problem, tracked until it is resolved."""

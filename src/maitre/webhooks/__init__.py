@@ -1,0 +1,1 @@
+"""Webhooks: signed, retried HTTP callbacks for domain events (customer.created …)."""
