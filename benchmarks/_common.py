@@ -28,7 +28,9 @@ def percentile(values: list[float], q: float) -> float:
         return float("nan")
     if len(values) == 1:
         return values[0]
-    return statistics.quantiles(values, n=1000, method="inclusive")[min(999, max(0, int(q * 10) - 1))]
+    return statistics.quantiles(values, n=1000, method="inclusive")[
+        min(999, max(0, int(q * 10) - 1))
+    ]
 
 
 def write_json(path: str | None, result: dict[str, Any]) -> None:

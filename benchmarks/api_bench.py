@@ -27,14 +27,14 @@ import httpx
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine, percentile, write_json  # noqa: E402
+from _common import machine, percentile, write_json
 
-from maitre.customers.bulk import bulk_upsert  # noqa: E402
-from maitre.customers.schemas import CustomerCreate  # noqa: E402
-from maitre.db import migrate  # noqa: E402
-from maitre.db.session import make_engine, make_sessionmaker, unit_of_work  # noqa: E402
-from maitre.users import service as users  # noqa: E402
-from maitre.users.roles import Role  # noqa: E402
+from maitre.customers.bulk import bulk_upsert
+from maitre.customers.schemas import CustomerCreate
+from maitre.db import migrate
+from maitre.db.session import make_engine, make_sessionmaker, unit_of_work
+from maitre.users import service as users
+from maitre.users.roles import Role
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 FIRST = ["Ada", "Grace", "Alan", "Linus", "Wei", "Mei", "Hannah", "Omar", "Lucia", "Kenji"]
@@ -140,12 +140,29 @@ def main() -> None:
         token = seed(url, args.customers, rng)
         seed_s = time.perf_counter() - t0
         port = _free_port()
-        env = {**os.environ, "MAITRE_DATABASE_URL": url, "MAITRE_DATA_DIR": str(tmp),
-               "MAITRE_LOG_LEVEL": "WARNING"}
+        env = {
+            **os.environ,
+            "MAITRE_DATABASE_URL": url,
+            "MAITRE_DATA_DIR": str(tmp),
+            "MAITRE_LOG_LEVEL": "WARNING",
+        }
         server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "maitre.api.app:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-             "--no-access-log"], env=env)
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "maitre.api.app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            env=env,
+        )
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):
             try:
@@ -163,24 +180,29 @@ def main() -> None:
                 f"/api/v1/customers?limit=50&offset={rng.randint(0, args.customers - 50)}&sort=id"
                 for _ in range(args.requests)
             ],
-            "customer_search": [f"/api/v1/customers?limit=20&q={rng.choice(terms)}"
-                                for _ in range(max(50, args.requests // 10))],
+            "customer_search": [
+                f"/api/v1/customers?limit=20&q={rng.choice(terms)}"
+                for _ in range(max(50, args.requests // 10))
+            ],
         }
         results = {
             name: asyncio.run(drive(base, token, paths, args.concurrency, args.time_cap))
             for name, paths in endpoints.items()
         }
-        write_json(args.json_out, {
-            "benchmark": "api_bench",
-            "command": " ".join(["python", *sys.argv]),
-            "database": args.database,
-            "customers": args.customers,
-            "concurrency": args.concurrency,
-            "server": "uvicorn, 1 worker",
-            "seed_seconds": round(seed_s, 1),
-            "endpoints": results,
-            "machine": machine(),
-        })
+        write_json(
+            args.json_out,
+            {
+                "benchmark": "api_bench",
+                "command": " ".join(["python", *sys.argv]),
+                "database": args.database,
+                "customers": args.customers,
+                "concurrency": args.concurrency,
+                "server": "uvicorn, 1 worker",
+                "seed_seconds": round(seed_s, 1),
+                "endpoints": results,
+                "machine": machine(),
+            },
+        )
     finally:
         if server is not None:
             server.terminate()

@@ -17,7 +17,6 @@ import argparse
 import csv
 import json
 import os
-import platform
 import random
 import resource
 import sqlite3
@@ -30,6 +29,11 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import machine, write_json
+
+from maitre.imports.runner import DEFAULT_BATCH
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_RATIO = 0.25
@@ -45,9 +49,15 @@ COLUMNS = [
     "country",
     "tags",
 ]
-FIRST = "Ada Grace Alan Linus Margaret Edsger Barbara Donald Ken Dennis Frances Niklaus Li Wei".split()
-LAST = "Lovelace Hopper Turing Torvalds Hamilton Dijkstra Liskov Knuth Thompson Ritchie Allen Wirth Na Zhang".split()
-DOMAINS = [f"{w}.{tld}" for w in ("mail", "post", "shop", "example", "acme") for tld in "com de cn io fr".split()]
+FIRST = ["Ada", "Grace", "Alan", "Linus", "Margaret", "Edsger", "Barbara", "Donald", "Ken"]
+FIRST += ["Dennis", "Frances", "Niklaus", "Li", "Wei"]
+LAST = ["Lovelace", "Hopper", "Turing", "Torvalds", "Hamilton", "Dijkstra", "Liskov", "Knuth"]
+LAST += ["Thompson", "Ritchie", "Allen", "Wirth", "Na", "Zhang"]
+DOMAINS = [
+    f"{w}.{tld}"
+    for w in ("mail", "post", "shop", "example", "acme")
+    for tld in ("com", "de", "cn", "io", "fr")
+]
 CITIES = [("London", "GB"), ("Berlin", "DE"), ("Shanghai", "CN"), ("Paris", "FR"), ("Austin", "US")]
 TAGS = ["vip", "newsletter", "b2b", "wholesale", "returning"]
 
@@ -62,12 +72,13 @@ def generate(path: Path, rows: int, seed: int) -> None:
             first, last = rng.choice(FIRST), rng.choice(LAST)
             city, country = rng.choice(CITIES)
             tags = rng.sample(TAGS, rng.randint(0, 2))
+            phone = f"+{rng.randint(1, 99)} {rng.randint(100, 999)} {rng.randint(10**6, 10**7 - 1)}"
             writer.writerow(
                 [
                     f"C{i:08d}",
                     f"{first} {last}",
                     f"{first}.{last}.{i}@{rng.choice(DOMAINS)}".lower(),
-                    f"+{rng.randint(1, 99)} {rng.randint(100, 999)} {rng.randint(1000000, 9999999)}",
+                    phone,
                     f"{last} & Co {rng.randint(1, 500)}" if rng.random() < 0.4 else "",
                     "zh" if country == "CN" else rng.choice(["en", "en", "de", "fr"]),
                     f"{rng.randint(1, 300)} Long Street, {city}",
@@ -106,15 +117,19 @@ def child(url: str, csv_path: str, batch_size: int) -> None:
     options = ImportOptions(entity="customers", actor="bench", batch_size=batch_size)
     report = Path(csv_path).with_suffix(".errors.csv")
     with open(csv_path, "rb") as stream:
+        before = resource.getrusage(resource.RUSAGE_SELF)
         start = time.perf_counter()
         summary = run_import(factory=factory, stream=stream, options=options, report_path=report)
         seconds = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_SELF)
     engine.dispose()
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak_kb = after.ru_maxrss
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     print(
         json.dumps(
             {
                 "seconds": seconds,
+                "client_cpu_s": round(cpu, 2),
                 "peak_rss_mb": round(peak_kb / 1024, 1),
                 "counts": summary.counts.__dict__,
                 "status": summary.status.value,
@@ -157,7 +172,9 @@ def copy_baseline(dsn: str, csv_path: Path, rows: int) -> float:
             with conn.cursor() as cur, csv_path.open("rb") as data:
                 start = time.perf_counter()
                 cols = ", ".join(COLUMNS)
-                with cur.copy(f"COPY copy_target ({cols}) FROM STDIN (FORMAT csv, HEADER true)") as cp:
+                with cur.copy(
+                    f"COPY copy_target ({cols}) FROM STDIN (FORMAT csv, HEADER true)"
+                ) as cp:
                     while chunk := data.read(1 << 20):
                         cp.write(chunk)
                 conn.commit()
@@ -196,7 +213,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--batch-size", type=int, default=2000)
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH)
     parser.add_argument("--json", type=Path, help="Write the results here.")
     parser.add_argument("--pg-dsn", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--child", nargs=2, metavar=("URL", "CSV"), help=argparse.SUPPRESS)
@@ -205,11 +222,14 @@ def main() -> None:
         child(args.child[0], args.child[1], args.batch_size)
         return
 
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="maitre-import-bench-") as tmp:
         workdir = Path(tmp)
         csv_path = workdir / "customers.csv"
         generate(csv_path, args.rows, args.seed)
-        print(f"generated {args.rows:,} rows, {csv_path.stat().st_size / 1e6:.1f} MB", file=sys.stderr)
+        print(
+            f"generated {args.rows:,} rows, {csv_path.stat().st_size / 1e6:.1f} MB", file=sys.stderr
+        )
         copy_first = copy_baseline(args.pg_dsn, csv_path, args.rows)
         print(f"COPY: {copy_first:,.0f} rows/s", file=sys.stderr)
         backends: dict[str, dict[str, Any]] = {}
@@ -221,7 +241,10 @@ def main() -> None:
             assert result["counts"]["created"] == args.rows, result
             result["rows_per_s"] = round(args.rows / result["seconds"])
             backends[backend] = result
-            print(f"{backend}: {result['rows_per_s']:,} rows/s, {result['peak_rss_mb']} MB", file=sys.stderr)
+            print(
+                f"{backend}: {result['rows_per_s']:,} rows/s, {result['peak_rss_mb']} MB",
+                file=sys.stderr,
+            )
         copy_last = copy_baseline(args.pg_dsn, csv_path, args.rows)
         print(f"COPY again: {copy_last:,.0f} rows/s", file=sys.stderr)
         file_mb = round(csv_path.stat().st_size / 1e6, 1)
@@ -236,28 +259,30 @@ def main() -> None:
         "seed": args.seed,
         "batch_size": args.batch_size,
         "file_mb": file_mb,
-        "cpu_count": os.cpu_count(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
+        **machine(),
         "sqlite_version": sqlite3.sqlite_version,
         "postgres_version": pg_version,
         "rows_per_s": {name: r["rows_per_s"] for name, r in backends.items()},
         "seconds": {name: round(r["seconds"], 2) for name, r in backends.items()},
+        # CPU of the importing process alone (not the database server): a load-independent view.
+        "client_cpu_us_per_row": {
+            name: round(r["client_cpu_s"] / args.rows * 1e6, 1) for name, r in backends.items()
+        },
         "copy_rows_per_s": round(copy_rate),
         "copy_runs_rows_per_s": [round(copy_first), round(copy_last)],
-        "ratio_to_copy": {name: round(r["rows_per_s"] / copy_rate, 3) for name, r in backends.items()},
+        "ratio_to_copy": {
+            name: round(r["rows_per_s"] / copy_rate, 3) for name, r in backends.items()
+        },
         "peak_rss_mb": {name: r["peak_rss_mb"] for name, r in backends.items()},
+        # The machine may be shared: its 1-minute load average before and after the run.
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "target": {"ratio_to_copy": TARGET_RATIO, "peak_rss_mb": TARGET_RSS_MB},
         "meets_target": all(
             r["rows_per_s"] / copy_rate >= TARGET_RATIO and r["peak_rss_mb"] < TARGET_RSS_MB
             for r in backends.values()
         ),
     }
-    text = json.dumps(results, indent=2)
-    print(text)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(text + "\n")
+    write_json(str(args.json) if args.json else None, results)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from maitre.db.base import utcnow
 
 EVENT_HANDLERS_KEY = "maitre.event_handlers"
+EVENT_INTEREST_KEY = "maitre.event_interest"
 
 
 def _new_id() -> str:
@@ -35,6 +36,7 @@ class DomainEvent:
 
 
 Handler = Callable[[Session, DomainEvent], None]
+Interest = Callable[[Session, str], bool]
 
 
 def emit(*, session: Session, type: str, data: dict[str, Any]) -> DomainEvent:
@@ -46,8 +48,25 @@ def emit(*, session: Session, type: str, data: dict[str, Any]) -> DomainEvent:
     return event
 
 
-def subscribe(factory: sessionmaker[Session], handler: Handler) -> None:
-    """Call ``handler`` for every event emitted in sessions that ``factory`` creates from now on."""
+def subscribe(
+    factory: sessionmaker[Session], handler: Handler, interest: Interest | None = None
+) -> None:
+    """Call ``handler`` for every event emitted in sessions that ``factory`` creates from now on.
+
+    ``interest(session, type)`` tells whether the handler cares about an event type, so bulk code
+    can skip building payloads nobody wants (see ``has_subscribers``); None means "everything".
+    """
     info = dict(factory.kw.get("info") or {})
     info[EVENT_HANDLERS_KEY] = (*info.get(EVENT_HANDLERS_KEY, ()), handler)
+    info[EVENT_INTEREST_KEY] = (*info.get(EVENT_INTEREST_KEY, ()), interest or _everything)
     factory.configure(info=info)
+
+
+def has_subscribers(session: Session, type: str) -> bool:
+    """Tell whether emitting ``type`` in ``session`` would reach any subscriber that wants it."""
+    interests: Sequence[Interest] = session.info.get(EVENT_INTEREST_KEY, ())
+    return any(interest(session, type) for interest in interests)
+
+
+def _everything(_session: Session, _type: str) -> bool:
+    return True

@@ -136,6 +136,8 @@ def test_backend_follows_settings(tmp_path: Path) -> None:
 
 
 def test_task_runs_from_the_real_queue(runtime: Runtime) -> None:
+    [queue_row, worker_row] = runtime.queue.checks()
+    assert queue_row[1] and not worker_row[1] and "maitre worker" in worker_row[2]
     result = runtime.queue.enqueue(PING)
     assert runtime.queue.huey.pending_count() == 1
     assert run_pending(runtime) == 1
@@ -209,6 +211,8 @@ def test_queue_outage_keeps_the_commit_and_the_sweeper_recovers(
     with webhook_receiver() as receiver:
         emit_customer_created(down, receiver.url)  # enqueue fails after the commit
         [stuck] = deliveries(down)
+        [(_name, ok, detail)] = down.queue.checks()
+        assert not ok and "MAITRE_REDIS_URL" in detail
         assert stuck.status == DeliveryStatus.PENDING and stuck.attempt_count == 0
 
         up = build_runtime(queue_settings(tmp_path, db_url), engine=engine)
@@ -260,6 +264,10 @@ def test_worker_command_consumes_the_queue(tmp_path: Path) -> None:
             assert_signed(request)
             wait_until(lambda: deliveries(rt)[0].status == DeliveryStatus.SUCCEEDED)
         wait_until(lambda: rt.queue.last_heartbeat() is not None)
+        assert [(name, ok) for name, ok, _ in rt.queue.checks()] == [
+            ("task queue", True),
+            ("worker", True),
+        ]
     finally:
         worker.send_signal(signal.SIGINT)
         try:

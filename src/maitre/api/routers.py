@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from maitre.agent.nlu.api import router as nlu_router
 from maitre.customers.api import router as customers_router
 from maitre.exports.api import router as exports_router
 from maitre.imports.api import router as imports_router
+from maitre.ml.registry_api import router as models_router
 from maitre.notes.api import router as notes_router
 from maitre.orders.api import router as orders_router
 from maitre.products.api import router as products_router
@@ -29,4 +31,6 @@ API_ROUTERS: list[APIRouter] = [
     webhooks_router,
     imports_router,
     exports_router,
+    nlu_router,
+    models_router,
 ]

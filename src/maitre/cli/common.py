@@ -41,5 +41,5 @@ def session_scope() -> Iterator[Session]:
 
 def fail(message: str, code: int = 1) -> None:
     """Print an error line and exit with ``code``."""
-    err_console.print(f"[bold red]error:[/] {message}")
+    err_console.print(f"[bold red]error:[/] {message}", soft_wrap=True, highlight=False)
     raise typer.Exit(code)

@@ -42,23 +42,7 @@ def doctor() -> None:
                     "Check MAITRE_DATABASE_URL or run `maitre db upgrade`.",
                 )
             )
-        if rt.settings.redis_url:
-            try:
-                import redis
-
-                redis.Redis.from_url(rt.settings.redis_url, socket_timeout=2).ping()
-                checks.append(("task queue", True, f"Redis at {rt.settings.redis_url}"))
-            except Exception as exc:
-                checks.append(
-                    (
-                        "task queue",
-                        False,
-                        f"Redis unreachable ({exc}); start it or "
-                        "unset MAITRE_REDIS_URL to use the SQLite queue.",
-                    )
-                )
-        else:
-            checks.append(("task queue", True, f"Huey on SQLite in {rt.settings.data_dir}"))
+        checks.extend(rt.queue.checks())
     table = Table("check", "status", "detail")
     for name, ok, detail in checks:
         table.add_row(name, "[green]ok[/]" if ok else "[red]FAIL[/]", detail)

@@ -6,7 +6,7 @@ import os
 
 import typer
 
-from maitre.cli import db, demo, doctor, io, serve, users, worker
+from maitre.cli import churn, clv, db, demo, doctor, io, models, nlu, recs, serve, users, worker
 
 app = typer.Typer(
     name="maitre",
@@ -15,7 +15,12 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(churn.app, name="churn")
+app.add_typer(clv.app, name="clv")
+app.add_typer(recs.app, name="recs")
 app.add_typer(demo.app, name="demo")
+app.add_typer(nlu.app, name="nlu")
+app.add_typer(models.app, name="models")
 app.add_typer(users.user_app, name="user")
 app.add_typer(users.apikey_app, name="apikey")
 app.command("serve")(serve.serve)

@@ -26,6 +26,7 @@ from maitre.timeline import service as timeline
 
 TABLE = cast(Table, Customer.__table__)
 _COLUMNS = tuple(CustomerCreate.model_fields)
+_INSERT_COLUMNS = (*_COLUMNS, "created_at", "updated_at")
 
 
 class Outcome(StrEnum):
@@ -37,7 +38,7 @@ class Outcome(StrEnum):
     REJECTED = "rejected"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RowResult:
     """The outcome for one input row.
 
@@ -64,13 +65,13 @@ class BulkResult:
         return sum(1 for r in self.rows if r.outcome is outcome)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     values: dict[str, Any]
     fields: set[str]
     result: RowResult | None = None
     existing: dict[str, Any] | None = None
-    changes: dict[str, list[Any]] = field(default_factory=dict)
+    changes: dict[str, list[Any]] | None = None
 
 
 def _prepare(rows: Sequence[CustomerCreate]) -> list[_Row]:
@@ -81,7 +82,7 @@ def _prepare(rows: Sequence[CustomerCreate]) -> list[_Row]:
         values = dict(data.__dict__)  # the validated field values; far cheaper than model_dump()
         if values["email"]:
             values["email"] = values["email"].lower()
-        row = _Row(values=values, fields=set(data.model_fields_set))
+        row = _Row(values, data.model_fields_set)
         prepared.append(row)
         email, ext = values["email"], values["external_id"]
         if not email and not ext:
@@ -186,7 +187,8 @@ def bulk_upsert(
     ids = bulk.insert_rows(
         session,
         TABLE,
-        [{**{c: r.values[c] for c in _COLUMNS}, "created_at": now, "updated_at": now} for r in new],
+        _INSERT_COLUMNS,
+        [(*(r.values[c] for c in _COLUMNS), now, now) for r in new],
         return_ids=True,
     )
     for row, new_id in zip(new, ids, strict=True):
@@ -201,7 +203,7 @@ def _update(session: Session, rows: list[_Row], now: Any) -> None:
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for row in rows:
         assert row.result is not None
-        names = tuple(row.changes)
+        names = tuple(row.changes or {})
         params = {"b_id": row.result.customer_id, "updated_at": now}
         params.update({name: row.values[name] for name in names})
         groups.setdefault(names, []).append(params)
@@ -211,44 +213,35 @@ def _update(session: Session, rows: list[_Row], now: Any) -> None:
 
 
 def _record(session: Session, rows: list[_Row], *, actor: str, source: str, now: Any) -> None:
-    events: list[dict[str, Any]] = []
-    created_data = {"source": source}  # one shared object: serialised once per batch
-    announce = bool(session.info.get(EVENT_HANDLERS_KEY))
-    for row in rows:
-        result = row.result
-        if result is None or result.outcome not in (Outcome.CREATED, Outcome.UPDATED):
-            continue
-        base = {"customer_id": result.customer_id, "subject_type": "customer"}
-        if result.outcome is Outcome.CREATED:
-            events.append(
-                {
-                    **base,
-                    "kind": "customer.created",
-                    "subject_id": result.customer_id,
-                    "summary": f"Customer {row.values['name']} created",
-                    "data": created_data,
-                    "actor": actor,
-                    "occurred_at": now,
-                }
-            )
+    created = [r for r in rows if r.result and r.result.outcome is Outcome.CREATED]
+    updated = [r for r in rows if r.result and r.result.outcome is Outcome.UPDATED]
+    for kind, group in (("customer.created", created), ("customer.updated", updated)):
+        ids = [r.result.customer_id for r in group if r.result and r.result.customer_id]
+        if kind == "customer.created":
+            summaries = [f"Customer {r.values['name']} created" for r in group]
+            data: list[dict[str, Any]] | dict[str, Any] = {"source": source}
         else:
-            events.append(
+            summaries = ["Updated " + ", ".join(sorted(r.changes or {})) for r in group]
+            data = [
                 {
-                    **base,
-                    "kind": "customer.updated",
-                    "subject_id": result.customer_id,
-                    "summary": "Updated " + ", ".join(sorted(row.changes)),
-                    "data": {
-                        "changes": {k: [str(a), str(b)] for k, (a, b) in row.changes.items()},
-                        "source": source,
-                    },
-                    "actor": actor,
-                    "occurred_at": now,
+                    "changes": {k: [str(a), str(b)] for k, (a, b) in (r.changes or {}).items()},
+                    "source": source,
                 }
-            )
-    timeline.record_many(session=session, events=events)
-    if announce:
-        _announce(session, rows, now)
+                for r in group
+            ]
+        timeline.record_many(
+            session=session,
+            kind=kind,
+            subject_type="customer",
+            customer_ids=ids,
+            subject_ids=ids,
+            summaries=summaries,
+            data=data,
+            actor=actor,
+            occurred_at=now,
+        )
+    if session.info.get(EVENT_HANDLERS_KEY):
+        _announce(session, created + updated, now)
 
 
 def _announce(session: Session, rows: list[_Row], now: Any) -> None:
@@ -262,12 +255,13 @@ def _announce(session: Session, rows: list[_Row], now: Any) -> None:
             emit(session=session, type="customer.created", data=data)
         else:
             assert row.existing is not None
-            state = {**row.existing, **{k: row.values[k] for k in row.changes}, "updated_at": now}
+            changes = row.changes or {}
+            state = {**row.existing, **{k: row.values[k] for k in changes}, "updated_at": now}
             data = CustomerRead.model_validate(state).model_dump(mode="json")
             emit(
                 session=session,
                 type="customer.updated",
-                data={**data, "changes": sorted(row.changes)},
+                data={**data, "changes": sorted(changes)},
             )
 
 

@@ -9,7 +9,7 @@ keys in row order. Only domain services call them, for their own tables.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -21,10 +21,11 @@ from sqlalchemy import (
     TypeDecorator,
     any_,
     bindparam,
+    cast,
     func,
     select,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -65,12 +66,10 @@ def _memo(process: Processor) -> Processor:
     return cached
 
 
-def _columns(table: Table, rows: Sequence[Mapping[str, Any]]) -> list[str]:
-    names = list(rows[0])
+def _check_columns(table: Table, names: Sequence[str]) -> None:
     unknown = [n for n in names if n not in table.c]
     if unknown:
         raise ValueError(f"{table.name} has no columns {unknown}")
-    return names
 
 
 def _driver_connection(session: Session) -> Any:
@@ -81,29 +80,44 @@ def _driver_connection(session: Session) -> Any:
 def insert_rows(
     session: Session,
     table: FromClause,
-    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
     *,
     return_ids: bool = False,
 ) -> list[int]:
-    """Insert ``rows`` (all with the same keys) into ``table``; return new ids when asked.
+    """Insert ``rows`` (value tuples in ``columns`` order) into ``table``; new ids when asked.
 
-    The table's primary key must be an integer column named ``id``.
+    The table's primary key must be an integer column named ``id``; the ids come back in row
+    order.
     """
     if not rows:
         return []
     if not isinstance(table, Table):
         raise TypeError(f"bulk inserts need a Table, not {type(table).__name__}")
-    names = _columns(table, rows)
+    _check_columns(table, columns)
     if session.get_bind().dialect.name == "postgresql":
-        return _copy_rows(session, table, names, rows, return_ids=return_ids)
-    return _sqlite_rows(session, table, names, rows, return_ids=return_ids)
+        return _copy_rows(session, table, columns, rows, return_ids=return_ids)
+    return _sqlite_rows(session, table, columns, rows, return_ids=return_ids)
+
+
+def _convert(rows: Sequence[Sequence[Any]], procs: list[Processor]) -> Iterator[Sequence[Any]]:
+    """Apply the column processors; only the columns that have one are touched."""
+    todo = [(i, p) for i, p in enumerate(procs) if p is not None]
+    if not todo:
+        yield from rows
+        return
+    for row in rows:
+        values = list(row)
+        for i, process in todo:
+            values[i] = process(values[i])
+        yield values
 
 
 def _copy_rows(
     session: Session,
     table: Table,
-    names: list[str],
-    rows: Sequence[Mapping[str, Any]],
+    names: Sequence[str],
+    rows: Sequence[Sequence[Any]],
     *,
     return_ids: bool,
 ) -> list[int]:
@@ -119,20 +133,23 @@ def _copy_rows(
             )
             ids = [int(r[0]) for r in cur.fetchall()]
         procs = [_memo(_copy_processor(table, n, dialect)) for n in names]
-        columns = (["id"] if return_ids else []) + names
-        quoted = ", ".join(f'"{c}"' for c in columns)
+        quoted = ", ".join(f'"{c}"' for c in (["id"] if return_ids else []) + list(names))
         with cur.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-            for i, row in enumerate(rows):
-                values = [p(row[n]) if p else row[n] for n, p in zip(names, procs, strict=True)]
-                copy.write_row([ids[i], *values] if return_ids else values)
+            write = copy.write_row
+            if return_ids:
+                for new_id, values in zip(ids, _convert(rows, procs), strict=True):
+                    write((new_id, *values))
+            else:
+                for values in _convert(rows, procs):
+                    write(values)
     return ids
 
 
 def _sqlite_rows(
     session: Session,
     table: Table,
-    names: list[str],
-    rows: Sequence[Mapping[str, Any]],
+    names: Sequence[str],
+    rows: Sequence[Sequence[Any]],
     *,
     return_ids: bool,
 ) -> list[int]:
@@ -140,34 +157,36 @@ def _sqlite_rows(
     procs: list[Processor] = [
         _memo(table.c[n].type.dialect_impl(dialect).bind_processor(dialect)) for n in names
     ]
-    params = [
-        tuple(p(row[n]) if p else row[n] for n, p in zip(names, procs, strict=True)) for row in rows
-    ]
     quoted = ", ".join(f'"{n}"' for n in names)
     sql = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join("?" * len(names))})'
     cur = _driver_connection(session).cursor()
     try:
         if not return_ids:
-            cur.executemany(sql, params)
+            cur.executemany(sql, _convert(rows, procs))
             return []
-        ids: list[int] = []
-        for p in params:
-            cur.execute(sql, p)
-            ids.append(int(cur.lastrowid))
-        return ids
+        # SQLite gives each new row max(rowid) + 1, and the transaction holds the write lock,
+        # so one executemany yields consecutive ids; the check below proves it did.
+        before = cur.execute(f'SELECT coalesce(max(id), 0) FROM "{table.name}"').fetchone()[0]
+        cur.executemany(sql, _convert(rows, procs))
+        last = cur.execute("SELECT last_insert_rowid()").fetchone()[0]
+        if last != before + len(rows):
+            raise RuntimeError(f"{table.name}: new ids are not consecutive; cannot map them")
+        return list(range(before + 1, last + 1))
     finally:
         cur.close()
 
 
 def in_values(session: Session, column: ColumnElement[Any], values: Collection[Any]) -> Any:
-    """Return ``column IN values`` as one bound parameter, however many values there are.
+    """Return ``column IN values`` with the values sent as one JSON parameter.
 
-    A plain ``in_()`` binds one parameter per value, and compiling thousands of them per batch
-    costs more than the lookup itself: PostgreSQL gets ``= ANY(array)``, SQLite ``json_each``.
+    A plain ``in_()`` binds one parameter per value, and compiling or adapting thousands of
+    them per batch costs more than the lookup itself.
     """
+    param = bindparam(None, json.dumps(list(values)), type_=String)
     if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
-    each = func.json_each(bindparam(None, json.dumps(list(values)), type_=String)).table_valued(
-        "value"
-    )
+        # ``= ANY(ARRAY(SELECT …))`` is an init plan the index scan can use; ``IN (SELECT …)``
+        # inside an OR would scan the whole table for every batch.
+        each = func.jsonb_array_elements_text(cast(param, JSONB)).table_valued("value")
+        return column == any_(func.array(select(each.c.value).scalar_subquery()))
+    each = func.json_each(param).table_valued("value")
     return column.in_(select(each.c.value))

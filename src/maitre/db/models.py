@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from maitre.agent.nlu import models as nlu_models
 from maitre.api import idempotency_models
 from maitre.conversations import models as conversations_models
 from maitre.customers import models as customers_models
 from maitre.imports import models as imports_models
+from maitre.ml import models as ml_models
 from maitre.notes import models as notes_models
 from maitre.orders import models as orders_models
 from maitre.products import models as products_models
@@ -20,6 +22,8 @@ __all__ = [
     "customers_models",
     "idempotency_models",
     "imports_models",
+    "ml_models",
+    "nlu_models",
     "notes_models",
     "orders_models",
     "products_models",

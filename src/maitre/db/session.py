@@ -11,6 +11,14 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+SQLITE_BEGIN_OPTION = "maitre_sqlite_begin"
+
+
+def write_transaction(session: Session) -> None:
+    """Start the session's transaction as a writer (``BEGIN IMMEDIATE`` on SQLite, no-op else)."""
+    if session.get_bind().dialect.name == "sqlite" and not session.in_transaction():
+        session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout."""
@@ -36,7 +44,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
+            # Writers ask for IMMEDIATE (see write_transaction): a deferred transaction that
+            # reads, then writes, fails at once with SQLITE_BUSY when another writer got there
+            # first, while IMMEDIATE waits for the lock (busy timeout) instead.
+            mode = conn.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
+            conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
@@ -53,6 +65,7 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     """Open a session, commit if the block succeeds, roll back if it raises."""
     session = factory()
     try:
+        write_transaction(session)
         yield session
         session.commit()
     except BaseException:

@@ -48,7 +48,7 @@ class DemoConfig:
     """What to generate. ``today`` is the data's reference date: all activity lies before it."""
 
     seed: int = 42
-    today: date = field(default_factory=date.today)
+    today: date = field(default_factory=lambda: datetime.now(UTC).date())
     customers: int = DEFAULT_CUSTOMERS
     zh_share: float = 0.18
     mean_orders_per_year: float = 17.0

@@ -141,36 +141,47 @@ def _tracking(rng: np.random.Generator, carrier: str) -> str:
     return digits(12)
 
 
-def _pick_products(
-    rng: np.random.Generator,
-    shopper: Shopper,
-    catalogue: tuple[DemoProduct, ...],
-    owned: dict[str, int],
-    day: date,
-    launched: dict[str, date],
-) -> list[DemoProduct]:
-    by_sku = {p.sku: p for p in catalogue}
-    weights = np.empty(len(catalogue))
-    wanted: set[str] = {s for sku in owned for s in by_sku[sku].goes_with}
-    for i, p in enumerate(catalogue):
-        w = shopper.prefs[p.category] * p.popularity * (launched[p.sku] <= day)
-        if p.sku in owned:
-            w *= 4.0 if p.consumable else 0.08
-        if p.sku in wanted and p.sku not in owned:
-            w *= 3.0
-        weights[i] = w
-    gifting = day.month in {11, 12}
-    count = 1 + min(3, int(rng.poisson(0.9 if gifting else 0.45)))
-    count = min(count, int(np.count_nonzero(weights)))
-    chosen = list(rng.choice(len(catalogue), size=count, replace=False, p=weights / weights.sum()))
-    basket = [catalogue[int(i)] for i in chosen]
-    for product in list(basket):
-        # Co-purchase: a teapot comes with tea, a fountain pen with ink, a charger with a cable.
-        if product.goes_with and rng.random() < 0.55:
-            extra = by_sku[product.goes_with[int(rng.integers(len(product.goes_with)))]]
-            if extra not in basket and launched[extra.sku] <= day:
-                basket.append(extra)
-    return basket
+class _Chooser:
+    """Pick a customer's baskets: their category taste, what they own, what goes with it."""
+
+    def __init__(
+        self, shopper: Shopper, catalogue: tuple[DemoProduct, ...], launched: dict[str, date]
+    ) -> None:
+        self.catalogue = catalogue
+        self.index = {p.sku: i for i, p in enumerate(catalogue)}
+        self.base = np.array([shopper.prefs[p.category] * p.popularity for p in catalogue])
+        self.launch = np.array([launched[p.sku].toordinal() for p in catalogue])
+        # Consumables are bought again; durable goods rarely twice.
+        self.rebuy = np.array([4.0 if p.consumable else 0.08 for p in catalogue])
+        self.owned = np.zeros(len(catalogue), dtype=bool)
+        self.wanted = np.zeros(len(catalogue), dtype=bool)
+
+    def basket(self, rng: np.random.Generator, day: date) -> list[DemoProduct]:
+        on_sale = self.launch <= day.toordinal()
+        weights = self.base * on_sale
+        weights = np.where(self.owned, weights * self.rebuy, weights)
+        weights = np.where(self.wanted & ~self.owned, weights * 3.0, weights)
+        gifting = day.month in {11, 12}
+        count = 1 + min(3, int(rng.poisson(0.9 if gifting else 0.45)))
+        count = min(count, int(np.count_nonzero(weights)))
+        chosen = rng.choice(
+            len(self.catalogue), size=count, replace=False, p=weights / weights.sum()
+        )
+        basket = [self.catalogue[int(i)] for i in chosen]
+        for product in list(basket):
+            # Co-purchase: a teapot comes with tea, a fountain pen with ink, a charger with a cable.
+            if product.goes_with and rng.random() < 0.55:
+                sku = product.goes_with[int(rng.integers(len(product.goes_with)))]
+                extra = self.catalogue[self.index[sku]]
+                if extra not in basket and on_sale[self.index[sku]]:
+                    basket.append(extra)
+        return basket
+
+    def bought(self, basket: list[DemoProduct]) -> None:
+        for product in basket:
+            self.owned[self.index[product.sku]] = True
+            for sku in product.goes_with:
+                self.wanted[self.index[sku]] = True
 
 
 def _lines(rng: np.random.Generator, basket: list[DemoProduct]) -> list[DemoLine]:
@@ -265,7 +276,7 @@ def simulate(
     )
     end = (shopper.lifetime_end - window_start).days
     orders: list[DemoOrder] = []
-    owned: dict[str, int] = {}
+    chooser = _Chooser(shopper, catalogue, launched)
     last = -MIN_DAYS_BETWEEN_ORDERS
     churned_on: date | None = None
     cause: str | None = None
@@ -279,7 +290,7 @@ def simulate(
         if placed >= now - LATEST_BEFORE_NOW:
             # Keep every order clear of the last hours, so none counts as a live sale.
             placed = now - LATEST_BEFORE_NOW - timedelta(minutes=float(rng.uniform(10, 600)))
-        basket = _pick_products(rng, shopper, catalogue, owned, day, launched)
+        basket = chooser.basket(rng, day)
         code, rate = None, Decimal("0")
         if is_sale_day(day, shopper.language):
             code, rate = ("SINGLES15" if shopper.language == "zh" else "CYBER15"), Decimal("0.15")
@@ -300,8 +311,7 @@ def simulate(
             order.carrier = str(rng.choice(CARRIERS[shopper.country]))
             order.tracking_number = _tracking(rng, order.carrier)
         orders.append(order)
-        for p_ in basket:
-            owned[p_.sku] = owned.get(p_.sku, 0) + 1
+        chooser.bought(basket)
         last = d
         if order.experience in BAD and rng.random() < BAD_EXPERIENCE_CHURN:
             churned_on, cause = day, "bad_experience"

@@ -50,6 +50,7 @@ def _read(job_id: int, request: Request, session: Session) -> ImportRead:
 def create_import(
     request: Request,
     settings: SettingsDep,
+    session: SessionDep,
     who: Writer,
     file: Annotated[UploadFile, File(description="The CSV file.")],
     entity: Annotated[ImportEntity, Form(description="What the file holds.")],
@@ -68,6 +69,9 @@ def create_import(
     error report CSV. A file that cannot be imported at all (empty, missing or unknown
     columns, a bad mapping) is answered 422 before any row is written.
     """
+    # The import commits batch by batch in sessions of its own; end the request's transaction
+    # first so that it holds no lock (SQLite writers take the database lock up front).
+    session.commit()
     if not allows(who.role, f"{entity.value}:write"):
         raise PermissionDenied(f"Role {who.role.value!r} may not write {entity.value}.")
     resolve_encoding(encoding)

@@ -31,7 +31,7 @@ from maitre.products.schemas import ProductCreate
 _BITMAP_MAX_ID = 1 << 28  # larger ids (never seen in practice) fall back to a set
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     """One object to write: the CSV lines it came from, their raw cells, its field values."""
 
@@ -296,6 +296,7 @@ class Products:
             except MaitreError as exc:
                 results.append(service_rejection(exc, ctx.plan))
                 continue
+            ctx.ledger.add(product.id, item.lines[0])  # later rows of this batch see it
             results.append(Written(Outcome(outcome), product.id))
         return results
 

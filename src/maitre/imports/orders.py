@@ -133,6 +133,7 @@ class Orders:
                 order, outcome = orders.upsert(session=session, data=checked, actor=ctx.actor)
         except MaitreError as exc:
             return service_rejection(exc, ctx.plan)
+        ctx.ledger.add(order.id, item.lines[0])  # later rows of this batch see it
         return Written(Outcome(outcome), order.id)
 
 

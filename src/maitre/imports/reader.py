@@ -33,7 +33,7 @@ class ImportFileError(ValidationFailed):
     """The file as a whole cannot be imported (empty, undecodable header, wrong columns …)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Record:
     """One CSV record: the physical line it starts on, its fields, and why it is unusable."""
 

@@ -10,6 +10,7 @@ With ``all_or_nothing`` the whole file is one transaction, rolled back if any ro
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import queue
 import threading
@@ -35,7 +36,7 @@ log = logging.getLogger("maitre.imports")
 
 KINDS: dict[str, Kind] = {"customers": Customers(), "products": Products(), "orders": Orders()}
 ENTITIES = tuple(KINDS)
-DEFAULT_BATCH = 2000
+DEFAULT_BATCH = 5000
 
 
 @dataclass
@@ -109,7 +110,10 @@ def run_import(
         plan = build_plan(kind.spec, source.header, options.mapping)
         report = ErrorReport(report_path, source.header, always=always_report)
         try:
-            status = _run(factory, kind, source, plan, options, report, counts, import_id, progress)
+            with _fewer_gc_passes():
+                status = _run(
+                    factory, kind, source, plan, options, report, counts, import_id, progress
+                )
         finally:
             report.close()
     except ImportFileError as exc:
@@ -131,6 +135,36 @@ def run_import(
         counts=counts,
         report_path=report_path if report.rows or always_report else None,
     )
+
+
+_gc_lock = threading.Lock()
+_gc_imports = 0
+_gc_default: tuple[int, int, int] = gc.get_threshold()
+GC_THRESHOLD = 50_000
+
+
+@contextlib.contextmanager
+def _fewer_gc_passes() -> Iterator[None]:
+    """Run the cyclic garbage collector less often while an import runs.
+
+    Every row allocates a dozen short-lived containers; at the default threshold (700
+    allocations) the collector keeps re-scanning the batches in flight and takes a third of
+    the import's CPU. Reference counting frees the rows anyway; cycles are still collected,
+    in fewer, larger passes. The threshold is restored when the last running import ends.
+    """
+    global _gc_imports, _gc_default
+    with _gc_lock:
+        if _gc_imports == 0:
+            _gc_default = gc.get_threshold()
+            gc.set_threshold(max(GC_THRESHOLD, _gc_default[0]), *_gc_default[1:])
+        _gc_imports += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_imports -= 1
+            if _gc_imports == 0:
+                gc.set_threshold(*_gc_default)
 
 
 def _finish(
@@ -303,7 +337,8 @@ def _write(
     for item in batch.items:
         result = item.error or outcome_of[id(item)]
         if isinstance(result, Written):
-            ctx.ledger.add(result.object_id, item.lines[0])
+            if result.object_id not in ctx.ledger:
+                ctx.ledger.add(result.object_id, item.lines[0])
             if result.outcome is Outcome.CREATED:
                 counts.created += 1
             elif result.outcome is Outcome.UPDATED:

@@ -21,7 +21,9 @@ from typing import Any
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
 from sqlalchemy.orm import Session, sessionmaker
 
+from maitre.agent.nlu import tasks as nlu_tasks
 from maitre.config import Settings
+from maitre.db.base import utcnow
 from maitre.jobs import maintenance, webhooks
 from maitre.jobs.context import HEARTBEAT_KEY, JobContext
 from maitre.webhooks.transport import GuardedSender, Sender
@@ -30,7 +32,7 @@ DEFAULT_NAME = "maitre"
 
 
 Registrar = Callable[[Any, JobContext], dict[str, Any]]
-REGISTRARS: tuple[Registrar, ...] = (webhooks.register, maintenance.register)
+REGISTRARS: tuple[Registrar, ...] = (webhooks.register, maintenance.register, nlu_tasks.register)
 
 
 class UnknownTask(KeyError):
@@ -44,6 +46,11 @@ class TaskQueue:
     huey: Any
     tasks: dict[str, Any]
     context: JobContext
+
+    @property
+    def settings(self) -> Settings:
+        """The settings the queue was built from."""
+        return self.context.settings
 
     @property
     def immediate(self) -> bool:
@@ -71,6 +78,26 @@ class TaskQueue:
         """Return when a worker last reported in, if ever."""
         raw = self.huey.get(HEARTBEAT_KEY, peek=True)
         return datetime.fromisoformat(raw) if isinstance(raw, str) else None
+
+    def checks(self, *, stale_after_s: float = 180.0) -> list[tuple[str, bool, str]]:
+        """Return ``maitre doctor`` rows: is the queue reachable, and is a worker consuming it."""
+        if self.immediate:
+            return [("task queue", True, self.backend())]
+        try:
+            pending, scheduled = self.huey.pending_count(), self.huey.scheduled_count()
+            beat = self.last_heartbeat()
+        except Exception as exc:  # doctor reports, it does not raise
+            hint = "start Redis or unset MAITRE_REDIS_URL" if self.settings.redis_url else ""
+            return [("task queue", False, f"{self.backend()}: {exc}. {hint}".strip())]
+        rows = [("task queue", True, f"{self.backend()}: {pending} queued, {scheduled} scheduled")]
+        if beat is None:
+            rows.append(("worker", False, "no worker has run yet: start `maitre worker`"))
+        else:
+            age = (utcnow() - beat).total_seconds()
+            ok = age <= stale_after_s
+            detail = f"last heartbeat {int(age)} s ago"
+            rows.append(("worker", ok, detail if ok else f"{detail}: start `maitre worker`"))
+        return rows
 
     def close(self) -> None:
         """Close the storage connection, if the backend keeps one."""

@@ -124,7 +124,7 @@ def evaluate_churn_table(
     test_size: float = 0.2,
     seed: int = 42,
     n_examples: int = 5,
-    explain_rows: int = 60,
+    explain_rows: int = 40,
 ) -> dict[str, Any]:
     """Train on a stratified 80% of ``table`` and report metrics on the other 20%."""
     started = time.perf_counter()
@@ -173,7 +173,7 @@ def evaluate_churn_table(
         return model.calibrated_log_odds(builder.transform(raw))
 
     rng = np.random.default_rng(seed)
-    background = raw_train.iloc[rng.choice(len(raw_train), min(40, len(raw_train)), replace=False)]
+    background = raw_train.iloc[rng.choice(len(raw_train), min(25, len(raw_train)), replace=False)]
     sample = np.sort(rng.choice(len(raw_test), min(explain_rows, len(raw_test)), replace=False))
     examples_at = _example_rows(p_test, n_examples)
     explain_at = np.union1d(sample, examples_at)
@@ -202,8 +202,7 @@ def evaluate_churn_table(
     report: dict[str, Any] = {
         **metrics(y_test, p_test, threshold),
         "top_features": [
-            {"feature": used[j], "mean_abs_shap": round(float(importance[j]), 4)}
-            for j in top
+            {"feature": used[j], "mean_abs_shap": round(float(importance[j]), 4)} for j in top
         ],
         "examples": examples,
         "baselines": {
@@ -240,8 +239,8 @@ def evaluate_churn_table(
         },
         "shap": {
             "scale": "calibrated log-odds of churn",
-            "method": "permutation sampling over input columns (8 orders, antithetic), "
-            "against 40 training rows",
+            "method": "permutation sampling over input columns (6 orders, antithetic), "
+            "against 25 training rows",
             "rows_for_top_features": len(sample),
         },
         "seconds": round(time.perf_counter() - started, 1),

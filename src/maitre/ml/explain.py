@@ -56,8 +56,9 @@ def shapley_values(
     rows: pd.DataFrame,
     background: pd.DataFrame,
     *,
-    n_permutations: int = 8,
+    n_permutations: int = 6,
     random_state: int = 0,
+    max_batch_rows: int = 50_000,
 ) -> np.ndarray:
     """Estimate SHAP values (rows x features) of ``score`` against ``background`` rows."""
     rng = np.random.default_rng(random_state)
@@ -67,21 +68,27 @@ def shapley_values(
     # position[o, j]: where feature j comes in order o; step k takes the first k from the row.
     position = np.argsort(orders, axis=1)
     steps = np.repeat(np.arange(n_feat + 1), n_bg)
-    total = len(orders) * len(steps)
     take = np.concatenate([steps[:, None] > position[o][None, :] for o in range(len(orders))])
     tiled_index = np.tile(np.arange(n_bg), len(orders) * (n_feat + 1))
+    per_row = len(orders) * (n_feat + 1) * n_bg
+    chunk = max(1, max_batch_rows // per_row)
     out = np.zeros((len(rows), n_feat))
-    for i in range(len(rows)):
-        columns = {}
-        for j, col in enumerate(rows.columns):
-            columns[col] = _mix(background[col], rows[col].iloc[i], tiled_index, take[:, j])
-        scores = score(pd.DataFrame(columns, index=pd.RangeIndex(total)))
-        means = scores.reshape(len(orders), n_feat + 1, n_bg).mean(axis=2)
-        gains = np.diff(means, axis=1)  # gains[o, k]: adding the k-th feature of order o
-        for o, order in enumerate(orders):
-            out[i, order] += gains[o]
-        out[i] /= len(orders)
-    return out
+    for start in range(0, len(rows), chunk):
+        batch = range(start, min(start + chunk, len(rows)))
+        columns = {
+            col: pd.concat(
+                [_mix(background[col], rows[col].iloc[i], tiled_index, take[:, j]) for i in batch],
+                ignore_index=True,
+            )
+            for j, col in enumerate(rows.columns)
+        }
+        scores = score(pd.DataFrame(columns, index=pd.RangeIndex(per_row * len(batch))))
+        means = scores.reshape(len(batch), len(orders), n_feat + 1, n_bg).mean(axis=3)
+        gains = np.diff(means, axis=2)  # gains[i, o, k]: adding the k-th feature of order o
+        for b, i in enumerate(batch):
+            for o, order in enumerate(orders):
+                out[i, order] += gains[b, o]
+    return out / len(orders)
 
 
 def _mix(background: pd.Series, value: object, index: np.ndarray, take: np.ndarray) -> pd.Series:
@@ -92,7 +99,8 @@ def _mix(background: pd.Series, value: object, index: np.ndarray, take: np.ndarr
         code = -1 if pd.isna(value) else int(cats.get_loc(value))
         return pd.Series(pd.Categorical.from_codes(np.where(take, code, codes), categories=cats))
     base = background.to_numpy()[index]
-    return pd.Series(np.where(take, value, base), dtype=background.dtype)
+    mixed: np.ndarray = np.where(take, np.asarray(value, dtype=base.dtype), base)
+    return pd.Series(mixed, dtype=background.dtype)
 
 
 def label(feature: str) -> str:

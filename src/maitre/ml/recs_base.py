@@ -22,7 +22,7 @@ IntArray = npt.NDArray[np.int64]
 class BaseRecommender:
     """Abstract recommender over a binary users × items interaction matrix."""
 
-    #: rows scored at once; bounds memory to ``batch_size × n_items`` floats
+    #: rows scored at once, lowered for big catalogues so a score block stays ~64 MB
     batch_size: int = 2048
     #: the training interactions, set by ``fit``
     X_: sp.csr_matrix
@@ -51,8 +51,9 @@ class BaseRecommender:
         self._check_fitted()
         users = np.asarray(users, dtype=np.int64)
         out = np.full((len(users), k), -1, dtype=np.int64)
-        for start in range(0, len(users), self.batch_size):
-            batch = users[start : start + self.batch_size]
+        rows = max(16, min(self.batch_size, 16_000_000 // max(self.X_.shape[1], 1)))
+        for start in range(0, len(users), rows):
+            batch = users[start : start + rows]
             history = self.X_[batch]
             scores = self.score_history(history, users=batch)
             out[start : start + len(batch)] = top_k(
@@ -70,12 +71,17 @@ class BaseRecommender:
         """Top-``k`` items for users the model has not seen, from their history (and features)."""
         self._check_fitted()
         unknown = np.full(history.shape[0], -1, dtype=np.int64)
-        scores = self._score_new(history, users=unknown, user_features=user_features)
+        scores = self.score_new(history, users=unknown, user_features=user_features)
         return top_k(scores, k, exclude=history)
 
-    def _score_new(
-        self, history: sp.csr_matrix, *, users: IntArray, user_features: sp.csr_matrix | None
+    def score_new(
+        self,
+        history: sp.csr_matrix,
+        *,
+        users: IntArray | None,
+        user_features: sp.csr_matrix | None,
     ) -> FloatArray:
+        """Score items for users known (index) or not (-1), using side features when given."""
         return self.score_history(history, users=users)
 
 

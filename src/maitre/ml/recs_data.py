@@ -52,7 +52,9 @@ def binary_csr(rows: IntArray, cols: IntArray, shape: tuple[int, int]) -> sp.csr
     return matrix
 
 
-def build_interactions(users: Sequence[Any], items: Sequence[Any]) -> Interactions:
+def build_interactions(
+    users: Sequence[Any] | npt.NDArray[Any], items: Sequence[Any] | npt.NDArray[Any]
+) -> Interactions:
     """Encode (user, item) pairs as a binary matrix; repeated pairs collapse to one interaction."""
     if len(users) != len(items):
         raise ValidationFailed("users and items must have the same length")

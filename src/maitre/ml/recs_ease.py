@@ -8,9 +8,10 @@ in float32); the others score below every supported item and are left to the oth
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Any, Self
 
 import numpy as np
+import numpy.typing as npt
 import scipy.linalg
 import scipy.sparse as sp
 
@@ -49,8 +50,8 @@ class EASERecommender(BaseRecommender):
 
     def _solve(self, X: sp.csr_matrix) -> FloatArray:
         dtype = np.float64 if X.shape[1] <= _FLOAT64_MAX_ITEMS else np.float32
-        gram = np.asarray((X.T @ X).toarray(), dtype=dtype)
-        gram[np.diag_indices_from(gram)] += self.l2
+        gram: npt.NDArray[np.floating[Any]] = np.asarray((X.T @ X).toarray(), dtype=dtype)
+        np.fill_diagonal(gram, gram.diagonal() + self.l2)
         # gram is symmetric, so its transpose is a Fortran-ordered view LAPACK can overwrite
         precision = scipy.linalg.inv(gram.T, overwrite_a=True, check_finite=False)
         del gram

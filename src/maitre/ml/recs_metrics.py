@@ -18,7 +18,9 @@ import scipy.sparse as sp
 METRIC_NAMES = ("precision_at_10", "recall_at_10", "ndcg_at_10", "map_at_10", "coverage")
 
 
-def hits_from_sparse(recommended: npt.NDArray[np.int64], relevant: sp.csr_matrix) -> npt.NDArray:
+def hits_from_sparse(
+    recommended: npt.NDArray[np.int64], relevant: sp.csr_matrix
+) -> npt.NDArray[np.bool_]:
     """Mark which recommended items (rows aligned with ``relevant``, -1 = none) are relevant."""
     n, k = recommended.shape
     if n == 0:

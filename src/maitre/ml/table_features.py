@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from maitre.errors import ValidationFailed
-from maitre.ml.tabular import infer_column, parse_numbers
+from maitre.ml.tabular import bool_values, infer_column, parse_numbers
 
 OTHER = "(other)"
 MISSING = "(missing)"
@@ -90,7 +90,7 @@ class TableFeatures:
             raise RuntimeError("TableFeatures is not fitted; call fit() first")
         out: dict[str, pd.Series] = {}
         for col in self.numeric_:
-            out[col] = _to_float(frame[col])
+            out[col] = _to_float(frame[col], binary=col in self.binary_)
         for col, latest in self.dates_.items():
             dates = pd.to_datetime(frame[col], errors="coerce", format="mixed")
             out[f"{col} (days before latest)"] = (latest - dates).dt.days.astype(float)
@@ -101,7 +101,9 @@ class TableFeatures:
             text = frame[col].astype("string")
             known = text.isin(levels[:-2]).fillna(False).astype(bool)
             values = text.where(known, OTHER).where(text.notna(), MISSING)
-            out[col] = pd.Series(pd.Categorical(values.astype(str), categories=levels), index=frame.index)
+            out[col] = pd.Series(
+                pd.Categorical(values.astype(str), categories=levels), index=frame.index
+            )
         return pd.DataFrame(out, index=frame.index)
 
     def fit_transform(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -117,7 +119,7 @@ class TableFeatures:
         """One input row with numbers parsed, for phrasing reasons."""
         shown = row.astype(object).copy()
         for col in self.numeric_:
-            shown[col] = _to_float(row[[col]]).iloc[0]
+            shown[col] = _to_float(row[[col]], binary=col in self.binary_).iloc[0]
         return shown
 
     def binary_columns(self) -> set[str]:
@@ -135,17 +137,23 @@ class TableFeatures:
         }
 
 
-def _to_float(values: pd.Series) -> pd.Series:
-    typed = infer_column(values, min_numeric_share=0.0)
-    if typed.dtype.kind != "f":
-        typed = parse_numbers(values)
-    return typed.astype(float)
+def _to_float(values: pd.Series, *, binary: bool) -> pd.Series:
+    if binary:
+        flags = bool_values(values)
+        if flags is not None:
+            return flags
+    return parse_numbers(values).astype(float)
 
 
 def _looks_like_id(name: str, values: pd.Series, n: int) -> bool:
-    """An integer column with a distinct value on every row and an id-like name."""
+    """An integer column with a distinct value on every row: a row number, or id-like name."""
     present = values.dropna()
     if len(present) < 0.99 * n or present.nunique() < 0.99 * len(present):
         return False
-    integral = bool(np.all(np.mod(present.to_numpy(), 1) == 0))
-    return integral and bool(_ID_NAME.search(name.strip()))
+    values_ = present.to_numpy()
+    integral = bool(np.all(np.mod(values_, 1) == 0))
+    if not integral:
+        return False
+    span = float(values_.max() - values_.min()) + 1
+    row_number = span <= 1.5 * len(values_)  # a dense run of distinct integers
+    return row_number or bool(_ID_NAME.search(name.strip()))

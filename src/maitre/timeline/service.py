@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy import select
@@ -42,25 +43,46 @@ def record(
     return event
 
 
-_EVENT_FIELDS = ("customer_id", "kind", "subject_type", "subject_id", "summary", "data", "actor")
+_BULK_COLUMNS = (
+    "customer_id",
+    "kind",
+    "subject_type",
+    "subject_id",
+    "summary",
+    "data",
+    "actor",
+    "occurred_at",
+)
 
 
-def record_many(*, session: Session, events: Sequence[Mapping[str, Any]]) -> None:
-    """Append many events in one bulk write (imports); each takes ``record``'s arguments."""
-    if not events:
+def record_many(
+    *,
+    session: Session,
+    kind: str,
+    subject_type: str,
+    customer_ids: Sequence[int],
+    subject_ids: Sequence[int | None],
+    summaries: Sequence[str],
+    data: Sequence[dict[str, Any]] | dict[str, Any],
+    actor: str = "system",
+    occurred_at: datetime | None = None,
+) -> None:
+    """Append one ``kind`` event per customer in one bulk write (imports).
+
+    ``data`` is one dict shared by every event or one per event; the other sequences are
+    parallel, one entry per event.
+    """
+    if not customer_ids:
         return
-    now = utcnow()
+    when = occurred_at or utcnow()
+    each = repeat(data) if isinstance(data, dict) else data
     rows = [
-        {
-            **{name: event.get(name) for name in _EVENT_FIELDS},
-            "summary": str(event.get("summary", ""))[:500],
-            "data": event.get("data") or {},
-            "actor": event.get("actor", "system"),
-            "occurred_at": event.get("occurred_at") or now,
-        }
-        for event in events
+        (customer_id, kind, subject_type, subject_id, summary[:500], event_data, actor, when)
+        for customer_id, subject_id, summary, event_data in zip(
+            customer_ids, subject_ids, summaries, each, strict=False
+        )
     ]
-    bulk.insert_rows(session, TimelineEvent.__table__, rows)
+    bulk.insert_rows(session, TimelineEvent.__table__, _BULK_COLUMNS, rows)
 
 
 def list_for_customer(

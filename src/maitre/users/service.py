@@ -6,10 +6,11 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from maitre.db.base import utcnow
@@ -19,6 +20,7 @@ from maitre.users.roles import Role
 
 _hasher = PasswordHasher()
 KEY_PREFIX = "mtr"
+TOUCH_INTERVAL = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -108,8 +110,17 @@ def authenticate_api_key(*, session: Session, token: str) -> ApiKey:
         raise Unauthenticated("Unknown or revoked API key.")
     if not hmac.compare_digest(key.key_hash, _hash_key(token)):
         raise Unauthenticated("Unknown or revoked API key.")
-    key.last_used_at = utcnow()
     return key
+
+
+def needs_touch(key: ApiKey) -> bool:
+    """Tell whether ``last_used_at`` is stale enough to be worth a write (at most every minute)."""
+    return key.last_used_at is None or utcnow() - key.last_used_at > TOUCH_INTERVAL
+
+
+def touch_api_key(*, session: Session, key_id: int) -> None:
+    """Set an API key's ``last_used_at`` to now."""
+    session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=utcnow()))
 
 
 def list_api_keys(*, session: Session) -> list[ApiKey]:

@@ -40,6 +40,9 @@ METADATA_ADDRESSES = frozenset(
 )
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _NUMERIC_HOST = re.compile(r"^[0-9a-fx.]+$", re.IGNORECASE)
+_HOST_NAME = re.compile(
+    r"^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*$"
+)
 MAX_URL_LENGTH = 2000
 
 
@@ -132,7 +135,16 @@ def check_url(url: str, *, allow_private: bool) -> SplitResult:
         reason = refusal(ip, allow_private=allow_private)
         if reason:
             raise ValueError(reason)
+    elif not _HOST_NAME.match(_ascii_host(host)):
+        raise ValueError(f"{host!r} is not a valid host name")
     return parts
+
+
+def _ascii_host(host: str) -> str:
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return ""
 
 
 def resolve(host: str, port: int, *, allow_private: bool) -> list[str]:

@@ -17,7 +17,7 @@ from maitre.config import Settings
 from maitre.db import models as _models  # noqa: F401
 from maitre.db.base import Base, utcnow
 from maitre.db.session import make_engine, unit_of_work
-from maitre.events import DomainEvent, emit
+from maitre.events import DomainEvent, emit, has_subscribers
 from maitre.webhooks import delivery, outbox, service
 from maitre.webhooks.models import DeliveryStatus, WebhookDelivery
 from maitre.webhooks.schemas import WebhookCreate
@@ -119,6 +119,8 @@ def test_inactive_or_unsubscribed_endpoints_get_nothing(rt: Runtime, sender: Fak
     add_endpoint(rt, "*", active=False)
     add_endpoint(rt, "ticket.created")
     with unit_of_work(rt.sessionmaker) as s:
+        assert has_subscribers(s, "ticket.created")
+        assert not has_subscribers(s, "customer.created")
         emit(session=s, type="customer.created", data={})
     assert all_deliveries(rt) == [] and sender.requests == []
 

@@ -67,6 +67,8 @@ def test_public_addresses_allowed(address: str) -> None:
         ("http://10.0.0.8/", "private"),
         ("http://[fe80::1%25eth0]/", "link-local"),
         ("http://example.com:99999/", "not a valid URL"),
+        ("http://exa mple.com/", "not a valid host name"),
+        ("http://-bad-.example.com/", "not a valid host name"),
         ("https://example.com/" + "a" * 2000, "longer than"),
     ],
 )
@@ -78,6 +80,7 @@ def test_check_url_refuses(url: str, reason: str) -> None:
 def test_check_url_accepts_public_and_allowed_private() -> None:
     assert ssrf.check_url("https://hooks.example.com/x?y=1", allow_private=False).hostname
     assert ssrf.check_url("http://127.0.0.1:9000/hook", allow_private=True).port == 9000
+    assert ssrf.check_url("https://bücher.example/hook", allow_private=False).hostname
     with pytest.raises(ValueError, match="metadata"):
         ssrf.check_url("http://169.254.169.254/", allow_private=True)
 

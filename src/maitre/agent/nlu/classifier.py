@@ -217,7 +217,9 @@ class IntentClassifier:
         if not hasattr(self, "lex_head_"):
             raise RuntimeError("IntentClassifier is not fitted; call fit() or load a model.")
 
-    def predict_proba(self, texts: list[str], *, embeddings: np.ndarray | None = None) -> np.ndarray:
+    def predict_proba(
+        self, texts: list[str], *, embeddings: np.ndarray | None = None
+    ) -> np.ndarray:
         """Return fused class probabilities, shape ``(len(texts), len(classes_))``."""
         self._check_fitted()
         lex = self.lex_head_.scores(self.lexical_.transform(texts))
@@ -226,12 +228,13 @@ class IntentClassifier:
             if embeddings is None:
                 embeddings = self.encoder_.encode(texts)
             emb_scores = self.emb_head_.scores(embeddings)
-        return np.exp(self.fusion_.combine(lex, emb_scores))
+        probs: np.ndarray = np.exp(self.fusion_.combine(lex, emb_scores))
+        return probs
 
     def predict(self, texts: list[str], *, top_k: int = 5) -> list[Prediction]:
         """Return one ``Prediction`` per text, out-of-scope applied."""
         probs = self.predict_proba(texts)
-        conf, top, pred_oos = self._decide(probs)
+        conf, _top, pred_oos = self._decide(probs)
         rejected = apply_threshold(conf, pred_oos, self.threshold_.threshold)
         oos = self._oos_index()
         out: list[Prediction] = []
@@ -241,7 +244,9 @@ class IntentClassifier:
             in_scope = [j for j in np.argsort(-probs[i]) if j != oos]
             best = str(self.classes_[in_scope[0]]) if in_scope else OUT_OF_SCOPE
             if rejected[i]:
-                confidence = float(probs[i, oos]) if pred_oos[i] and oos is not None else 1 - conf[i]
+                confidence = (
+                    float(probs[i, oos]) if pred_oos[i] and oos is not None else 1 - conf[i]
+                )
                 out.append(Prediction(OUT_OF_SCOPE, round(confidence, 4), ranking, True, best))
             else:
                 out.append(Prediction(best, round(float(conf[i]), 4), ranking, False, best))

@@ -1,4 +1,4 @@
-"""Clean labelled texts before training and say what was done: duplicates, conflicts, tiny classes."""
+"""Clean labelled texts before training and report duplicates, conflicts and tiny classes."""
 
 from __future__ import annotations
 

@@ -234,6 +234,21 @@ def read_yaml(path: Path) -> TrainingData:
     return data
 
 
+def describe_intent_files(folder: Path) -> dict[str, tuple[str, dict[str, int]]]:
+    """Return ``{intent: (description, {language: examples})}`` over a folder of YAML files."""
+    out: dict[str, tuple[str, dict[str, int]]] = {}
+    for path in sorted(folder.glob("*.y*ml")):
+        doc: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        language = str(doc.get("language", "en"))
+        for name, body in (doc.get("intents") or {}).items():
+            examples = body.get("examples", []) if isinstance(body, dict) else body or []
+            description = body.get("description", "") if isinstance(body, dict) else ""
+            old_description, counts = out.get(str(name), ("", {}))
+            counts[language] = counts.get(language, 0) + len(examples)
+            out[str(name)] = (old_description or str(description), counts)
+    return out
+
+
 def read_training_data(path: Path) -> TrainingData:
     """Read a CSV/TSV/YAML file, or every such file in a folder."""
     if not path.exists():

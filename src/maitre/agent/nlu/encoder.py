@@ -62,12 +62,14 @@ class SentenceEncoder:
         try:
             self.st = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
         except Exception as exc:  # a broken folder: say which, not a transformers traceback
-            raise EncoderUnavailable(f"Cannot load the sentence encoder from {self.path}: {exc}")
+            raise EncoderUnavailable(
+                f"Cannot load the sentence encoder from {self.path}: {exc}"
+            ) from exc
         self.st.eval()
         self.max_tokens = max_tokens
         self.backbone: Any = self.st[0].auto_model
         self.tokenizer: Any = self.st.tokenizer
-        self.dim = int(self.backbone.config.hidden_size)
+        self.dim: int = int(self.st.get_sentence_embedding_dimension() or 384)
 
     def features(self, texts: list[str]) -> dict[str, Any]:
         """Tokenise a batch (padded to its longest member)."""

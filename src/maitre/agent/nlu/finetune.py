@@ -13,6 +13,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -38,7 +39,9 @@ class FinetuneParams:
     time_budget_s: float | None = None
 
 
-def _batches(labels: np.ndarray, params: FinetuneParams, rng: np.random.Generator) -> list[list[int]]:
+def _batches(
+    labels: np.ndarray, params: FinetuneParams, rng: np.random.Generator
+) -> list[list[int]]:
     """Return one epoch of batches, each ``per_class`` examples from several intents."""
     pools = [rng.permutation(np.flatnonzero(labels == c)).tolist() for c in np.unique(labels)]
     chunks: list[list[int]] = []
@@ -100,7 +103,7 @@ def finetune(
                 target = torch.as_tensor(y[batch])
                 emb = encoder.embed(encoder.features([texts[i] for i in batch]))
                 logits = params.scale * emb @ F.normalize(head, dim=-1).T
-                loss = F.cross_entropy(logits, target, label_smoothing=params.label_smoothing)
+                loss: Any = F.cross_entropy(logits, target, label_smoothing=params.label_smoothing)
                 if params.supcon_weight:
                     loss = loss + params.supcon_weight * _supcon(emb, target, params.temperature)
                 optimizer.zero_grad(set_to_none=True)
@@ -111,17 +114,18 @@ def finetune(
                 step += 1
                 loss_value = float(loss.detach())
                 if progress and (step % 10 == 0 or step == total):
-                    progress(step / total, f"fine-tuning step {step}/{total}, loss {loss_value:.3f}")
+                    progress(
+                        step / total, f"fine-tuning step {step}/{total}, loss {loss_value:.3f}"
+                    )
     finally:
         encoder.backbone.eval()
     return {"steps": float(step), "loss": loss_value, "seconds": time.monotonic() - started}
 
 
-def _supcon(emb: object, target: object, temperature: float) -> object:
+def _supcon(emb: Any, target: Any, temperature: float) -> Any:
     """Supervised contrastive loss (Khosla et al. 2020) over one batch of unit vectors."""
     import torch
 
-    assert isinstance(emb, torch.Tensor) and isinstance(target, torch.Tensor)
     n = emb.shape[0]
     eye = torch.eye(n, dtype=torch.bool)
     sim = (emb @ emb.T / temperature).masked_fill(eye, -1e9)

@@ -39,8 +39,8 @@ class _LinearHead:
         """Return a ``(n, n_classes)`` float array of scores."""
         if not hasattr(self, "W_"):
             raise RuntimeError(f"{type(self).__name__} is not fitted.")
-        out = X @ self.W_.T
-        return np.asarray(out, dtype=np.float32) + self.b_
+        out: np.ndarray = np.asarray(X @ self.W_.T, dtype=np.float32) + self.b_
+        return out
 
 
 class LexicalHead(_LinearHead):

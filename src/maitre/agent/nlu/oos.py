@@ -74,6 +74,14 @@ def fit_threshold(
             if score > best[0] + 1e-12:
                 best = (score, float(t))
                 best_fit = ThresholdFit(float(t), in_acc, recall, "balanced")
+        # Put the threshold halfway into the gap below the chosen value: the same decisions on
+        # validation, with a margin on both sides for unseen text.
+        below = candidates[candidates < best_fit.threshold]
+        if below.size:
+            middle = (best_fit.threshold + float(below.max())) / 2
+            best_fit = ThresholdFit(
+                middle, best_fit.in_scope_accuracy, best_fit.oos_recall, "balanced"
+            )
         return best_fit
     right = confidence[inside & correct & ~pred_oos]
     if right.size == 0:

@@ -12,6 +12,7 @@ _WS = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
 # Runs of CJK characters, or of letters/digits (with inner apostrophes: "don't", "card's").
 _TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[^\W_]+(?:['’][^\W_]+)*")
 _PUNCT_KEY = re.compile(r"[^\w\u3400-\u4dbf\u4e00-\u9fff]+")
@@ -42,12 +43,12 @@ def cjk_ratio(text: str) -> float:
 def detect_language(text: str, default: str = "en") -> str:
     """Return ``zh`` for mostly-Chinese text, ``en`` for Latin text, else ``default``."""
     cjk = len(_CJK.findall(text))
-    latin = len(_LATIN.findall(text))
-    if cjk == 0 and latin == 0:
+    latin_words = len(_LATIN_WORD.findall(text))
+    if cjk == 0 and latin_words == 0:
         return default
-    # A Chinese sentence with an English product name is still Chinese: weigh CJK characters
-    # like words (a Latin word is ~5 letters).
-    return "zh" if cjk * 5 >= latin else "en"
+    # Compare words with words: a Chinese word is about 1.5 characters, so "我想买 Bluetooth
+    # Earbuds" is Chinese and "I want to buy 西湖龙井" is English.
+    return "zh" if cjk / 1.5 >= latin_words else "en"
 
 
 def _segmenter() -> Any:

@@ -20,17 +20,25 @@ ORDER_EN = re.compile(
     re.IGNORECASE | re.ASCII,
 )
 ORDER_ZH = re.compile(
-    r"(?:订单|单号|订单号|订单编号|订单号码|包裹)\s*(?:号码|编号|号)?\s*(?:是|为|:|：)?\s*" + _ID + r"(?![\w-])",
+    r"(?:订单|单号|订单号|订单编号|订单号码|包裹)\s*(?:号码|编号|号)?\s*(?:是|为|:|：)?\s*"
+    + _ID
+    + r"(?![\w-])",
     re.ASCII,
 )
 ORDER_HASH = re.compile(r"(?<![\w#&])#\s?(?P<id>\d{3,20})(?![\w-])", re.ASCII)
-ORDER_CODE = re.compile(r"\b(?P<id>(?:ORD|ORDER|SO|PO)-?\d{3,}(?:-\d+)*)\b", re.IGNORECASE | re.ASCII)
+ORDER_CODE = re.compile(
+    r"\b(?P<id>(?:ORD|ORDER|SO|PO|MT)-?\d{3,}(?:-\d+)*|[A-Z]{2,4}-\d{6,})\b",
+    re.IGNORECASE | re.ASCII,
+)
 SKU_KEYWORD = re.compile(
     r"(?:\b(?:sku|item\s*(?:number|no\.?|#|code)|product\s*(?:code|id|number|no\.?)|model\s*(?:number|no\.?)?)"
     r"|货号|商品编号|型号|商品号)\s*(?:is|:|：|是)?\s*#?\s*(?P<id>[A-Za-z0-9][A-Za-z0-9-]{2,30})(?![\w-])",
     re.IGNORECASE | re.ASCII,
 )
-PHONE_INTL = re.compile(r"(?<![\w+])\+\d{1,3}[\s.-]?(?:\(\d{1,4}\)[\s.-]?)?\d{1,5}(?:[\s.-]?\d{2,5}){1,4}(?!\d)", re.ASCII)
+PHONE_INTL = re.compile(
+    r"(?<![\w+])\+\d{1,3}[\s.-]?(?:\(\d{1,4}\)[\s.-]?)?\d{1,5}(?:[\s.-]?\d{2,5}){1,4}(?!\d)",
+    re.ASCII,
+)
 PHONE_US = re.compile(r"(?<![\w-])(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}(?![\d-])", re.ASCII)
 PHONE_CN = re.compile(r"(?<!\d)1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}(?!\d)", re.ASCII)
 PHONE_LOCAL = re.compile(r"(?<![\w-])0\d{2,4}[\s-]\d{3,4}[\s-]?\d{3,4}(?![\d-])", re.ASCII)
@@ -84,7 +92,9 @@ _CURRENCY_SUFFIX = {
 _AMOUNT = r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?"
 _ZH_AMOUNT = f"[{ZH_NUMERAL_CHARS}]+"
 MONEY_PREFIX = re.compile(
-    r"(?<![\w$])(?P<cur>US\$|HK\$|\$|€|£|¥|￥|USD|EUR|GBP|RMB|CNY|HKD)\s?(?P<amt>" + _AMOUNT + r")(?![\d.])",
+    r"(?<![\w$])(?P<cur>US\$|HK\$|\$|€|£|¥|￥|USD|EUR|GBP|RMB|CNY|HKD)\s?(?P<amt>"
+    + _AMOUNT
+    + r")(?![\d.])",
     re.IGNORECASE | re.ASCII,
 )
 MONEY_SUFFIX = re.compile(
@@ -98,7 +108,11 @@ _EN_UNITS = (
     r"copies|copy|rolls?|bundles?|cartons?"
 )
 QTY_EN = re.compile(
-    r"(?<![\w.$€£¥-])(?P<num>\d{1,3}|" + EN_NUMBER_WORDS + r")\s+(?:x\s+)?(?:(?P<unit>" + _EN_UNITS + r")\b"
+    r"(?<![\w.$€£¥-])(?P<num>\d{1,3}|"
+    + EN_NUMBER_WORDS
+    + r")\s+(?:x\s+)?(?:(?P<unit>"
+    + _EN_UNITS
+    + r")\b"
     r"(?:\s+of)?|(?P<noun>(?!(?:days?|weeks?|months?|years?|hours?|minutes?|mins?|seconds?|times?|"
     r"am|pm|percent|%|dollars?|bucks|euros?|pounds?|yuan|st|nd|rd|th|of|and|or|to|more|less|"
     r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
@@ -106,10 +120,17 @@ QTY_EN = re.compile(
     r"[a-z][a-z-]{2,}))",
     re.IGNORECASE | re.ASCII,
 )
-QTY_TIMES = re.compile(r"(?<![\w])(?:x\s?(?P<a>\d{1,4})|(?P<b>\d{1,4})\s?x)(?![\w])", re.IGNORECASE | re.ASCII)
-QTY_LABEL = re.compile(r"\b(?:qty|quantity)\s*(?:of|:|is)?\s*(?P<num>\d{1,4})\b", re.IGNORECASE | re.ASCII)
+QTY_TIMES = re.compile(
+    r"(?<![\w])(?:x\s?(?P<a>\d{1,4})|(?P<b>\d{1,4})\s?x)(?![\w])", re.IGNORECASE | re.ASCII
+)
+QTY_LABEL = re.compile(
+    r"\b(?:qty|quantity)\s*(?:of|:|is)?\s*(?P<num>\d{1,4})\b", re.IGNORECASE | re.ASCII
+)
 QTY_ZH = re.compile(
-    r"(?P<num>\d{1,4}|[" + ZH_NUMERAL_CHARS + r"]{1,4})\s?(?P<unit>件|个|双|条|瓶|盒|包|台|只|套|本|张|份|箱|支|袋|块(?=[\u4e00-\u9fff])|把|副|顶|罐)",
+    r"(?P<num>\d{1,4}|["
+    + ZH_NUMERAL_CHARS
+    + r"]{1,4})\s?(?P<unit>件|个|双|条|瓶|盒|包|台|只|套|本|张|份|箱|支|袋|把|副|顶|罐"
+    r"|块(?=[\u4e00-\u9fff]))",
     re.ASCII,
 )
 
@@ -144,7 +165,9 @@ def skus(text: str) -> Iterator[Entity]:
     for m in SKU_KEYWORD.finditer(text):
         ident = m.group("id")
         if any(ch.isdigit() for ch in ident):
-            yield make(EntityType.SKU, text, m.start("id"), m.end("id"), ident.upper(), Source.REGEX)
+            yield make(
+                EntityType.SKU, text, m.start("id"), m.end("id"), ident.upper(), Source.REGEX
+            )
 
 
 def phones(text: str) -> Iterator[Entity]:
@@ -160,11 +183,15 @@ def phones(text: str) -> Iterator[Entity]:
         value = "+1" + _digits(m.group(0))
         yield make(EntityType.PHONE, text, m.start(), m.end(), value, Source.REGEX, 0.9)
     for m in PHONE_LOCAL.finditer(text):
-        yield make(EntityType.PHONE, text, m.start(), m.end(), _digits(m.group(0)), Source.REGEX, 0.9)
+        yield make(
+            EntityType.PHONE, text, m.start(), m.end(), _digits(m.group(0)), Source.REGEX, 0.9
+        )
     for m in PHONE_CONTEXT.finditer(text):
         digits = _digits(m.group("num"))
         if 7 <= len(digits) <= 15:
-            yield make(EntityType.PHONE, text, m.start("num"), m.end("num"), digits, Source.REGEX, 0.9)
+            yield make(
+                EntityType.PHONE, text, m.start("num"), m.end("num"), digits, Source.REGEX, 0.9
+            )
 
 
 def money(text: str) -> Iterator[Entity]:

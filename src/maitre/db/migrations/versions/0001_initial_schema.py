@@ -86,6 +86,42 @@ def upgrade() -> None:
     with op.batch_alter_table('import_jobs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_import_jobs_started_at'), ['started_at'], unique=False)
 
+    op.create_table('model_versions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('data_hash', sa.String(length=64), nullable=False),
+    sa.Column('params', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('metrics', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('path', sa.String(length=500), nullable=False),
+    sa.Column('created_at', maitre.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('activated_at', maitre.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_by', sa.String(length=200), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_model_versions')),
+    sa.UniqueConstraint('name', 'version', name=op.f('uq_model_versions_name'))
+    )
+    with op.batch_alter_table('model_versions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_model_versions_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_model_versions_name'), ['name'], unique=False)
+        batch_op.create_index('uq_model_versions_active_name', ['name'], unique=True, sqlite_where=sa.text('is_active'), postgresql_where=sa.text('is_active'))
+
+    op.create_table('nlu_examples',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('intent', sa.String(length=100), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('text_key', sa.String(length=500), nullable=False),
+    sa.Column('language', sa.String(length=10), nullable=False),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('created_by', sa.String(length=200), nullable=False),
+    sa.Column('created_at', maitre.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_nlu_examples')),
+    sa.UniqueConstraint('intent', 'text_key', name=op.f('uq_nlu_examples_intent'))
+    )
+    with op.batch_alter_table('nlu_examples', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_nlu_examples_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_nlu_examples_intent'), ['intent'], unique=False)
+
     op.create_table('products',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('sku', sa.String(length=64), nullable=False),
@@ -272,6 +308,28 @@ def upgrade() -> None:
     with op.batch_alter_table('timeline_events', schema=None) as batch_op:
         batch_op.create_index('ix_timeline_events_customer_at', ['customer_id', 'occurred_at'], unique=False)
 
+    op.create_table('training_runs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('model_name', sa.String(length=60), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('progress', sa.Double(), nullable=False),
+    sa.Column('message', sa.String(length=500), nullable=False),
+    sa.Column('params', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('result', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('version_id', sa.Integer(), nullable=True),
+    sa.Column('requested_by', sa.String(length=200), nullable=False),
+    sa.Column('created_at', maitre.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('started_at', maitre.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', maitre.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['version_id'], ['model_versions.id'], name=op.f('fk_training_runs_version_id_model_versions'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_training_runs'))
+    )
+    with op.batch_alter_table('training_runs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_training_runs_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_training_runs_model_name'), ['model_name'], unique=False)
+        batch_op.create_index(batch_op.f('ix_training_runs_status'), ['status'], unique=False)
+
     op.create_table('webhook_deliveries',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('endpoint_id', sa.Integer(), nullable=False),
@@ -330,6 +388,31 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.create_index('ix_messages_conversation_at', ['conversation_id', 'created_at'], unique=False)
+
+    op.create_table('nlu_review_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('language', sa.String(length=10), nullable=False),
+    sa.Column('predicted_intent', sa.String(length=100), nullable=True),
+    sa.Column('confidence', sa.Double(), nullable=True),
+    sa.Column('reason', sa.String(length=20), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('label', sa.String(length=100), nullable=True),
+    sa.Column('conversation_id', sa.Integer(), nullable=True),
+    sa.Column('message_id', sa.Integer(), nullable=True),
+    sa.Column('model_version', sa.Integer(), nullable=True),
+    sa.Column('details', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('example_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', maitre.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('reviewed_at', maitre.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reviewed_by', sa.String(length=200), nullable=True),
+    sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_nlu_review_items_conversation_id_conversations'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['example_id'], ['nlu_examples.id'], name=op.f('fk_nlu_review_items_example_id_nlu_examples'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_nlu_review_items'))
+    )
+    with op.batch_alter_table('nlu_review_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_nlu_review_items_conversation_id'), ['conversation_id'], unique=False)
+        batch_op.create_index('ix_nlu_review_items_status_created', ['status', 'created_at'], unique=False)
 
     op.create_table('order_lines',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -417,6 +500,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_order_lines_order_id'))
 
     op.drop_table('order_lines')
+    with op.batch_alter_table('nlu_review_items', schema=None) as batch_op:
+        batch_op.drop_index('ix_nlu_review_items_status_created')
+        batch_op.drop_index(batch_op.f('ix_nlu_review_items_conversation_id'))
+
+    op.drop_table('nlu_review_items')
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.drop_index('ix_messages_conversation_at')
 
@@ -434,6 +522,12 @@ def downgrade() -> None:
         batch_op.drop_index('ix_webhook_deliveries_endpoint_id_id')
 
     op.drop_table('webhook_deliveries')
+    with op.batch_alter_table('training_runs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_training_runs_status'))
+        batch_op.drop_index(batch_op.f('ix_training_runs_model_name'))
+        batch_op.drop_index(batch_op.f('ix_training_runs_created_at'))
+
+    op.drop_table('training_runs')
     with op.batch_alter_table('timeline_events', schema=None) as batch_op:
         batch_op.drop_index('ix_timeline_events_customer_at')
 
@@ -487,6 +581,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_products_category'))
 
     op.drop_table('products')
+    with op.batch_alter_table('nlu_examples', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_nlu_examples_intent'))
+        batch_op.drop_index(batch_op.f('ix_nlu_examples_created_at'))
+
+    op.drop_table('nlu_examples')
+    with op.batch_alter_table('model_versions', schema=None) as batch_op:
+        batch_op.drop_index('uq_model_versions_active_name', sqlite_where=sa.text('is_active'), postgresql_where=sa.text('is_active'))
+        batch_op.drop_index(batch_op.f('ix_model_versions_name'))
+        batch_op.drop_index(batch_op.f('ix_model_versions_created_at'))
+
+    op.drop_table('model_versions')
     with op.batch_alter_table('import_jobs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_import_jobs_started_at'))
 

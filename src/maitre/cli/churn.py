@@ -1,0 +1,84 @@
+"""``maitre churn``: churn models with reasons."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from maitre.cli.common import console, fail
+from maitre.errors import MaitreError
+
+app = typer.Typer(help="Churn prediction with reasons.", no_args_is_help=True)
+
+
+@app.command("evaluate")
+def evaluate(
+    csv: Path = typer.Option(
+        ..., "--csv", help="Customer table (CSV/TSV/whitespace), one row each."
+    ),
+    target: str = typer.Option(..., help="Churn label column: name or 0-based position."),
+    id_column: str | None = typer.Option(None, "--id", help="Customer id column to ignore."),
+    positive: str | None = typer.Option(
+        None, help="Target value meaning 'churned' (default: guessed, e.g. Yes/1/True/churned)."
+    ),
+    lost_cost: float = typer.Option(500.0, help="Value lost with a churned customer."),
+    offer_cost: float = typer.Option(50.0, help="Cost of one retention offer."),
+    offer_success: float = typer.Option(0.3, help="Share of would-be churners an offer keeps."),
+    seed: int = typer.Option(42, help="Seed of the stratified 80/20 split."),
+    header: bool | None = typer.Option(
+        None, "--header/--no-header", help="Whether the first line names the columns (guessed)."
+    ),
+    json_out: Path | None = typer.Option(None, "--json", help="Write the full report here."),
+) -> None:
+    """Train on a stratified 80% of a labelled table and report metrics on the other 20%."""
+    from maitre.ml.churn_eval import Costs, evaluate_churn_table
+    from maitre.ml.tabular import read_table
+
+    try:
+        table = read_table(csv, header=header)
+        with console.status("Training churn models…"):
+            report = evaluate_churn_table(
+                table,
+                target=target,
+                id_column=id_column,
+                positive=positive,
+                costs=Costs(lost_customer=lost_cost, offer=offer_cost, offer_success=offer_success),
+                seed=seed,
+            )
+    except MaitreError as exc:
+        fail(str(exc))
+        return
+    _print_summary(report)
+    if json_out is not None:
+        json_out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        console.print(f"[dim]Report written to {json_out}[/]")
+
+
+def _print_summary(report: dict[str, Any]) -> None:
+    data = report["data"]
+    console.print(
+        f"{data['rows_used']} customers, target [bold]{data['target']}[/] "
+        f"(positive = {data['positive_label']!r}, rate {data['positive_rate']:.1%}); "
+        f"model: {' + '.join(report['model']['blend'])}"
+    )
+    table = Table("model", "ROC-AUC", "PR-AUC", "Brier", f"F1 @ {report['threshold']:.2f}")
+    rows = {"churn model": report, **report["baselines"]}
+    for name, m in rows.items():
+        table.add_row(
+            name,
+            f"{m['roc_auc']:.4f}",
+            f"{m['pr_auc']:.4f}",
+            f"{m['brier']:.4f}",
+            f"{m['f1_at_threshold']:.4f}",
+        )
+    console.print(table)
+    top = ", ".join(f["feature"] for f in report["top_features"][:5])
+    console.print(f"Top features: {top}")
+    for ex in report["examples"][:3]:
+        reasons = "; ".join(r["text"] for r in ex["reasons"]) or "no strong reason"
+        who = ex["id"] or f"line {ex['line']}"
+        console.print(f"  {who}: {ex['churn_probability']:.0%} — {reasons}", highlight=False)
