@@ -6,8 +6,8 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from maitre.agent.nlu.trainer import Registered, train_and_register
 from maitre.agent.nlu.tasks import classifier_params
+from maitre.agent.nlu.trainer import Registered, train_and_register
 
 ROWS = {
     "order_status": [

@@ -15,9 +15,10 @@ from typer.testing import CliRunner
 
 from maitre.config import get_settings
 from maitre.customers.models import Customer
-from maitre.exports.service import ExportEntity, ExportFormat, render
+from maitre.events import DomainEvent, subscribe
+from maitre.exports.service import ExportFormat, render
 from maitre.imports.mapping import parse_mapping
-from maitre.imports.models import ImportJob, ImportStatus
+from maitre.imports.models import Entity, ImportJob, ImportStatus
 from maitre.imports.reader import ImportFileError
 from maitre.imports.runner import ImportOptions, ImportSummary, run_import
 from maitre.orders.models import Order
@@ -345,7 +346,7 @@ def test_export_then_import_changes_nothing(session_factory: Factory, tmp_path: 
             s, email="zh@example.com", name="李小龙", language="zh", custom_fields={"a": 1}
         )
         s.commit()
-        text = "".join(render(session=s, entity=ExportEntity.CUSTOMERS, fmt=ExportFormat.CSV))
+        text = "".join(render(session=s, entity=Entity.CUSTOMERS, fmt=ExportFormat.CSV))
     summary = run(session_factory, text, tmp_path)
     assert counts(summary) == (0, 0, 3, 0)
 
@@ -356,9 +357,9 @@ def test_exports_stream_every_record_as_csv_or_jsonl(
     _shop(session_factory)
     run(session_factory, ORDERS, tmp_path, entity="orders")
     with session_factory() as s:
-        lines = "".join(render(session=s, entity=ExportEntity.ORDERS, fmt=ExportFormat.JSONL))
-        table = "".join(render(session=s, entity=ExportEntity.ORDERS, fmt=ExportFormat.CSV))
-        products = "".join(render(session=s, entity=ExportEntity.PRODUCTS, fmt=ExportFormat.CSV))
+        lines = "".join(render(session=s, entity=Entity.ORDERS, fmt=ExportFormat.JSONL))
+        table = "".join(render(session=s, entity=Entity.ORDERS, fmt=ExportFormat.CSV))
+        products = "".join(render(session=s, entity=Entity.PRODUCTS, fmt=ExportFormat.CSV))
     orders = [json.loads(line) for line in lines.splitlines()]
     assert [o["number"] for o in orders] == ["1001", "1002"]
     assert len(orders[0]["lines"]) == 2
@@ -431,3 +432,20 @@ def test_cli_imports_with_progress_and_exports(
         assert result.exit_code == 0 and result.output.startswith("id,name,email")
     finally:
         get_settings.cache_clear()
+
+
+def test_imported_customers_are_announced_to_subscribers(
+    session_factory: Factory, tmp_path: Path
+) -> None:
+    seen: list[DomainEvent] = []
+    subscribe(
+        session_factory,
+        lambda _session, event: seen.append(event),
+        interest=lambda _session, kind: kind == "customer.created",
+    )
+    run(session_factory, CUSTOMERS, tmp_path)
+    assert sorted(e.data["email"] for e in seen) == ["ada@example.com", "alan@example.com"]
+    assert {e.type for e in seen} == {"customer.created"}
+    assert all(isinstance(e.data["id"], int) for e in seen)
+    run(session_factory, "email,name\nada@example.com,Ada Byron\n", tmp_path)
+    assert len(seen) == 2  # nobody listens to customer.updated here

@@ -5,9 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from maitre.agent.nlu.api import router as nlu_router
+from maitre.analytics.api import router as analytics_router
 from maitre.customers.api import router as customers_router
 from maitre.exports.api import router as exports_router
 from maitre.imports.api import router as imports_router
+from maitre.market.api import forecast_router as product_forecast_router
+from maitre.market.api import router as market_router
 from maitre.ml.registry_api import router as models_router
 from maitre.notes.api import router as notes_router
 from maitre.orders.api import router as orders_router
@@ -33,4 +36,7 @@ API_ROUTERS: list[APIRouter] = [
     exports_router,
     nlu_router,
     models_router,
+    analytics_router,
+    market_router,
+    product_forecast_router,
 ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -19,16 +18,10 @@ from rich.table import Table
 
 from maitre.cli.common import console, err_console, fail, runtime
 from maitre.errors import MaitreError
-from maitre.exports.service import ExportEntity, ExportFormat, render
+from maitre.exports.service import ExportFormat, render
 from maitre.imports.mapping import load_mapping
-from maitre.imports.models import ImportStatus
+from maitre.imports.models import Entity, ImportStatus
 from maitre.imports.runner import DEFAULT_BATCH, ImportOptions, ImportSummary, run_import
-
-
-class Entity(StrEnum):
-    CUSTOMERS = "customers"
-    PRODUCTS = "products"
-    ORDERS = "orders"
 
 
 def import_(
@@ -44,7 +37,9 @@ def import_(
         "auto", "--encoding", help="'auto' (UTF-8, BOM-aware) or a codec such as cp1252."
     ),
     errors: Path | None = typer.Option(
-        None, "--errors", help="Where to write the error report [default: FILE.errors.csv]."
+        None,
+        "--errors",
+        help="Where to write the error report (default: FILE.errors.csv beside the file).",
     ),
     batch_size: int = typer.Option(
         DEFAULT_BATCH, "--batch-size", min=1, max=50_000, help="Rows per committed batch."
@@ -125,7 +120,7 @@ def export(
     """Export every customer, product or order as CSV (re-importable) or JSON Lines."""
     try:
         with runtime() as rt, rt.sessionmaker() as session:
-            chunks = render(session=session, entity=ExportEntity(entity.value), fmt=format)
+            chunks = render(session=session, entity=entity, fmt=format)
             if output is None:
                 for chunk in chunks:
                     sys.stdout.write(chunk)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from maitre.common.pagination import Page, PageParams, paginate
@@ -253,3 +254,25 @@ def list_messages(
         return list(session.scalars(stmt.order_by(Message.id)))
     newest = list(session.scalars(stmt.order_by(Message.id.desc()).limit(limit)))
     return newest[::-1]
+
+
+def conversation_facts(*, session: Session, as_of: datetime) -> list[tuple[Any, ...]]:
+    """Return (customer_id, conversations, mean csat or None) of conversations by ``as_of``."""
+    stmt = (
+        select(
+            Conversation.customer_id,
+            func.count(Conversation.id),
+            func.avg(Conversation.csat),
+        )
+        .where(Conversation.customer_id.is_not(None), Conversation.started_at <= as_of)
+        .group_by(Conversation.customer_id)
+    )
+    return [tuple(row) for row in session.execute(stmt)]
+
+
+def fingerprint(*, session: Session) -> tuple[Any, ...]:
+    """Return (count, max id, max ended_at) of conversations, to tell when they changed."""
+    stmt = select(
+        func.count(Conversation.id), func.max(Conversation.id), func.max(Conversation.ended_at)
+    )
+    return tuple(session.execute(stmt).one())

@@ -21,7 +21,7 @@ from maitre.customers.models import Customer
 from maitre.customers.schemas import CustomerCreate, CustomerRead
 from maitre.db import bulk
 from maitre.db.base import utcnow
-from maitre.events import EVENT_HANDLERS_KEY, emit
+from maitre.events import emit, has_subscribers
 from maitre.timeline import service as timeline
 
 TABLE = cast(Table, Customer.__table__)
@@ -150,7 +150,8 @@ def _match(rows: list[_Row], session: Session, claimed: Container[int]) -> None:
             )
             continue
         existing = via_ext if via_ext is not None else via_email
-        if existing is None:
+        if existing is None:  # the colliding customer went away meanwhile
+            row.result = _rejected("email", "changed by someone else meanwhile; import it again")
             continue
         if existing["id"] in claimed:
             key, value = ("external_id", ext) if via_ext is not None else ("email", email)
@@ -181,18 +182,21 @@ def bulk_upsert(
     duplicate. So is a row whose external id and email point at two different customers.
     """
     prepared = _prepare(rows)
-    _match(prepared, session, claimed)
     now = utcnow()
-    new = [r for r in prepared if r.result is None]
-    ids = bulk.insert_rows(
+    # Insert first: the unique indexes tell new customers from existing ones in the same pass,
+    # so only rows that collide (reruns, updates, duplicates) need a lookup.
+    candidates = [r for r in prepared if r.result is None]
+    ids = bulk.insert_new(
         session,
         TABLE,
         _INSERT_COLUMNS,
-        [(*(r.values[c] for c in _COLUMNS), now, now) for r in new],
-        return_ids=True,
+        [(*(r.values[c] for c in _COLUMNS), now, now) for r in candidates],
+        keys=("email", "external_id"),
     )
-    for row, new_id in zip(new, ids, strict=True):
-        row.result = RowResult(Outcome.CREATED, customer_id=new_id)
+    for row, new_id in zip(candidates, ids, strict=True):
+        if new_id is not None:
+            row.result = RowResult(Outcome.CREATED, customer_id=new_id)
+    _match([r for r in candidates if r.result is None], session, claimed)
     changed = [r for r in prepared if r.result and r.result.outcome is Outcome.UPDATED]
     _update(session, changed, now)
     _record(session, prepared, actor=actor, source=source, now=now)
@@ -240,15 +244,17 @@ def _record(session: Session, rows: list[_Row], *, actor: str, source: str, now:
             actor=actor,
             occurred_at=now,
         )
-    if session.info.get(EVENT_HANDLERS_KEY):
-        _announce(session, created + updated, now)
+    # Events (webhooks) only when someone listens: a payload per row is the dearest part.
+    if created and has_subscribers(session, "customer.created"):
+        _announce(session, created, now)
+    if updated and has_subscribers(session, "customer.updated"):
+        _announce(session, updated, now)
 
 
 def _announce(session: Session, rows: list[_Row], now: Any) -> None:
     for row in rows:
         result = row.result
-        if result is None or result.outcome not in (Outcome.CREATED, Outcome.UPDATED):
-            continue
+        assert result is not None
         if result.outcome is Outcome.CREATED:
             state = {**row.values, "id": result.customer_id, "created_at": now, "updated_at": now}
             data = CustomerRead.model_validate(state).model_dump(mode="json")

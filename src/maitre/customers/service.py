@@ -218,3 +218,15 @@ def delete(*, session: Session, customer_id: int) -> None:
             f"Customer {customer_id} still has orders or tickets; erase it instead of deleting."
         ) from exc
     emit(session=session, type="customer.deleted", data=data)
+
+
+def profile_rows(*, session: Session) -> list[tuple[Any, ...]]:
+    """Return (id, created_at, language, country) of every customer, for analytics."""
+    stmt = select(Customer.id, Customer.created_at, Customer.language, Customer.country)
+    return [tuple(row) for row in session.execute(stmt)]
+
+
+def fingerprint(*, session: Session) -> tuple[Any, ...]:
+    """Return (count, max id, max updated_at) of customers, to tell when customer data changed."""
+    stmt = select(func.count(Customer.id), func.max(Customer.id), func.max(Customer.updated_at))
+    return tuple(session.execute(stmt).one())

@@ -9,6 +9,7 @@ keys in row order. Only domain services call them, for their own tables.
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import Any
 
@@ -33,15 +34,22 @@ Processor = Callable[[Any], Any] | None
 _MISSING = object()
 
 
+_dumps = json.JSONEncoder(separators=(", ", ": ")).encode
+
+
 def _json_text(value: Any) -> Any:
-    return None if value is None else json.dumps(value)
+    if value is None:
+        return None
+    if not value and isinstance(value, list | dict):
+        return "[]" if isinstance(value, list) else "{}"  # most tags and custom fields
+    return _dumps(value)
 
 
 def _copy_processor(table: Table, column: str, dialect: Dialect) -> Processor:
     """Return how a value of ``column`` becomes COPY input: JSON as text, decorators applied."""
     col_type = table.c[column].type
     if isinstance(col_type.dialect_impl(dialect), JSON):
-        return _json_text
+        return _json_text  # not memoised: every row brings its own list or dict
     if isinstance(col_type, TypeDecorator):
         decorator = col_type
 
@@ -54,8 +62,8 @@ def _copy_processor(table: Table, column: str, dialect: Dialect) -> Processor:
 
 def _memo(process: Processor) -> Processor:
     """Reuse the last result when the same object comes again (a batch's shared timestamp)."""
-    if process is None:
-        return None
+    if process is None or process is _json_text:
+        return process
     last: list[Any] = [_MISSING, None]
 
     def cached(value: Any) -> Any:
@@ -174,6 +182,99 @@ def _sqlite_rows(
         return list(range(before + 1, last + 1))
     finally:
         cur.close()
+
+
+def insert_new(
+    session: Session,
+    table: FromClause,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    keys: Sequence[str],
+) -> list[int | None]:
+    """Insert the rows that collide with no existing unique value; skip the others.
+
+    Returns, per row, the new id or ``None`` where a unique constraint already held the value.
+    ``keys`` are the unique columns used to tell the new ids apart: every row needs a value in
+    at least one of them, and no two rows may share one.
+    """
+    if not rows:
+        return []
+    if not isinstance(table, Table):
+        raise TypeError(f"bulk inserts need a Table, not {type(table).__name__}")
+    _check_columns(table, [*columns, *keys])
+    if session.get_bind().dialect.name == "postgresql":
+        return _insert_new_pg(session, table, columns, rows, keys)
+    return _insert_new_sqlite(session, table, columns, rows)
+
+
+def _insert_new_pg(
+    session: Session,
+    table: Table,
+    names: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    keys: Sequence[str],
+) -> list[int | None]:
+    # COPY into a temporary table (no indexes, no WAL), then one INSERT … ON CONFLICT DO NOTHING
+    # from it: the unique indexes do the existence check that a lookup query would repeat.
+    dialect = session.get_bind().dialect
+    conn = _driver_connection(session)
+    quoted = ", ".join(f'"{c}"' for c in names)
+    stage = f"_bulk_{table.name}_{zlib.crc32(quoted.encode()):08x}"
+    positions = [names.index(k) for k in keys]
+    with conn.cursor() as cur:
+        cur.execute(
+            f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" ON COMMIT DELETE ROWS '
+            f'AS SELECT {quoted} FROM "{table.name}" WITH NO DATA'
+        )
+        procs = [_memo(_copy_processor(table, n, dialect)) for n in names]
+        with cur.copy(f'COPY "{stage}" ({quoted}) FROM STDIN') as copy:
+            write = copy.write_row
+            for values in _convert(rows, procs):
+                write(values)
+        key_list = ", ".join(f'"{k}"' for k in keys)
+        cur.execute(
+            f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM "{stage}" '
+            f"ON CONFLICT DO NOTHING RETURNING id, {key_list}"
+        )
+        created = {
+            (i, value): int(found[0])
+            for found in cur.fetchall()
+            for i, value in enumerate(found[1:])
+            if value is not None
+        }
+        # Empty it now, not only at commit: an all-or-nothing import reuses it in one transaction.
+        cur.execute(f'TRUNCATE "{stage}"')
+    ids: list[int | None] = []
+    for row in rows:
+        new_id = None
+        for i, pos in enumerate(positions):
+            if row[pos] is not None:
+                new_id = created.get((i, row[pos]))
+                break
+        ids.append(new_id)
+    return ids
+
+
+def _insert_new_sqlite(
+    session: Session, table: Table, names: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> list[int | None]:
+    dialect = session.get_bind().dialect
+    procs: list[Processor] = [
+        _memo(table.c[n].type.dialect_impl(dialect).bind_processor(dialect)) for n in names
+    ]
+    quoted = ", ".join(f'"{n}"' for n in names)
+    marks = ", ".join("?" * len(names))
+    sql = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks}) ON CONFLICT DO NOTHING'
+    cur = _driver_connection(session).cursor()
+    ids: list[int | None] = []
+    try:
+        for params in _convert(rows, procs):
+            cur.execute(sql, params)
+            ids.append(int(cur.lastrowid) if cur.rowcount == 1 else None)
+    finally:
+        cur.close()
+    return ids
 
 
 def in_values(session: Session, column: ColumnElement[Any], values: Collection[Any]) -> Any:

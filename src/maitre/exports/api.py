@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from maitre.api.deps import require
 from maitre.errors import PermissionDenied
-from maitre.exports.service import MEDIA_TYPES, ExportEntity, ExportFormat, render
+from maitre.exports.service import MEDIA_TYPES, ExportFormat, render
+from maitre.imports.models import Entity
 from maitre.users.roles import allows
 from maitre.users.service import Principal
 
@@ -30,7 +31,7 @@ Reader = Annotated[Principal, Depends(require("exports:read"))]
     },
 )
 def export(
-    entity: ExportEntity,
+    entity: Entity,
     request: Request,
     who: Reader,
     format: Annotated[ExportFormat, Query(description="csv or jsonl.")] = ExportFormat.CSV,

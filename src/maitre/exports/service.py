@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from maitre.common.pagination import PageParams
 from maitre.customers import bulk as customers_bulk
 from maitre.customers.schemas import CustomerRead
+from maitre.imports.models import Entity
 from maitre.orders import service as orders
 from maitre.orders.schemas import OrderLineRead, OrderRead
 from maitre.products import service as products
@@ -28,21 +29,15 @@ class ExportFormat(StrEnum):
     JSONL = "jsonl"
 
 
-class ExportEntity(StrEnum):
-    CUSTOMERS = "customers"
-    PRODUCTS = "products"
-    ORDERS = "orders"
-
-
 MEDIA_TYPES = {ExportFormat.CSV: "text/csv", ExportFormat.JSONL: "application/x-ndjson"}
 
 _ORDER_COLUMNS = [f for f in OrderRead.model_fields if f != "lines"]
 _LINE_COLUMNS = [f for f in OrderLineRead.model_fields if f not in ("id", "product_id")]
-COLUMNS: dict[ExportEntity, list[str]] = {
-    ExportEntity.CUSTOMERS: list(CustomerRead.model_fields),
-    ExportEntity.PRODUCTS: list(ProductRead.model_fields),
+COLUMNS: dict[Entity, list[str]] = {
+    Entity.CUSTOMERS: list(CustomerRead.model_fields),
+    Entity.PRODUCTS: list(ProductRead.model_fields),
     # One row per order line: the order's columns, then the line's.
-    ExportEntity.ORDERS: [c for c in _ORDER_COLUMNS if c != "id"] + _LINE_COLUMNS + ["id"],
+    Entity.ORDERS: [c for c in _ORDER_COLUMNS if c != "id"] + _LINE_COLUMNS + ["id"],
 }
 
 
@@ -76,12 +71,12 @@ def _orders(session: Session) -> Iterator[dict[str, Any]]:
         params = PageParams(limit=PAGE, sort="id", cursor=page.next_cursor)
 
 
-def records(*, session: Session, entity: ExportEntity) -> Iterator[dict[str, Any]]:
+def records(*, session: Session, entity: Entity) -> Iterator[dict[str, Any]]:
     """Yield every record of ``entity`` in its API shape (JSON-ready), oldest id first."""
     source = {
-        ExportEntity.CUSTOMERS: _customers,
-        ExportEntity.PRODUCTS: _products,
-        ExportEntity.ORDERS: _orders,
+        Entity.CUSTOMERS: _customers,
+        Entity.PRODUCTS: _products,
+        Entity.ORDERS: _orders,
     }[entity]
     return source(session)
 
@@ -96,9 +91,9 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _csv_rows(entity: ExportEntity, record: dict[str, Any]) -> Iterator[list[Any]]:
+def _csv_rows(entity: Entity, record: dict[str, Any]) -> Iterator[list[Any]]:
     columns = COLUMNS[entity]
-    if entity is not ExportEntity.ORDERS:
+    if entity is not Entity.ORDERS:
         yield [_cell(record.get(c)) for c in columns]
         return
     for line in record["lines"]:
@@ -106,7 +101,7 @@ def _csv_rows(entity: ExportEntity, record: dict[str, Any]) -> Iterator[list[Any
         yield [_cell(merged.get(c)) for c in columns]
 
 
-def render(*, session: Session, entity: ExportEntity, fmt: ExportFormat) -> Iterator[str]:
+def render(*, session: Session, entity: Entity, fmt: ExportFormat) -> Iterator[str]:
     """Yield the export as text chunks of about 64 KiB."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +15,7 @@ from maitre.db.session import unit_of_work
 from maitre.errors import NotFound, PermissionDenied
 from maitre.imports import service
 from maitre.imports.mapping import parse_mapping
+from maitre.imports.models import Entity
 from maitre.imports.reader import ImportFileError, resolve_encoding
 from maitre.imports.runner import ImportOptions, run_import, start
 from maitre.imports.schemas import ImportRead
@@ -26,12 +26,6 @@ router = APIRouter(prefix="/imports", tags=["imports"])
 Reader = Annotated[Principal, Depends(require("imports:read"))]
 Writer = Annotated[Principal, Depends(require("imports:write"))]
 MAX_MAPPING_BYTES = 64 * 1024
-
-
-class ImportEntity(StrEnum):
-    CUSTOMERS = "customers"
-    PRODUCTS = "products"
-    ORDERS = "orders"
 
 
 def report_path(settings: Settings, import_id: int) -> Path:
@@ -53,7 +47,7 @@ def create_import(
     session: SessionDep,
     who: Writer,
     file: Annotated[UploadFile, File(description="The CSV file.")],
-    entity: Annotated[ImportEntity, Form(description="What the file holds.")],
+    entity: Annotated[Entity, Form(description="What the file holds.")],
     all_or_nothing: Annotated[
         bool, Form(description="Import nothing if any row is rejected.")
     ] = False,

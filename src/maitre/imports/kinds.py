@@ -251,7 +251,9 @@ def _validate_customer(values: dict[str, Any], plan: Plan) -> CustomerCreate | R
     if fast is None:
         checked = validate(CustomerCreate, values, plan)
     else:
-        checked = validate(CustomerCreate, {**values, "email": None}, plan)
+        values["email"] = None  # the row's own dict, built for this call
+        checked = validate(CustomerCreate, values, plan)
+        values["email"] = email
         if isinstance(checked, CustomerCreate):
             checked.email = fast  # already validated; assignment also marks the field as set
     assert isinstance(checked, CustomerCreate | Rejection)

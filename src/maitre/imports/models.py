@@ -11,6 +11,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 from maitre.db.base import Base, utcnow
 
 
+class Entity(StrEnum):
+    """What an import or export holds."""
+
+    CUSTOMERS = "customers"
+    PRODUCTS = "products"
+    ORDERS = "orders"
+
+
 class ImportStatus(StrEnum):
     RUNNING = "running"
     COMPLETED = "completed"
@@ -22,7 +30,7 @@ class ImportJob(Base):
     __tablename__ = "import_jobs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    entity: Mapped[str] = mapped_column(String(20))
+    entity: Mapped[Entity] = mapped_column(String(20))
     filename: Mapped[str] = mapped_column(String(255), default="")
     status: Mapped[ImportStatus] = mapped_column(String(20), default=ImportStatus.RUNNING)
     all_or_nothing: Mapped[bool] = mapped_column(default=False)

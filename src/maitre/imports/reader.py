@@ -47,9 +47,18 @@ def resolve_encoding(name: str) -> str:
     if name == "auto":
         return name
     try:
-        return codecs.lookup(name).name
+        codec = codecs.lookup(name).name
     except LookupError:
         raise ImportFileError(f"Unknown encoding {name!r}; try utf-8, cp1252 or latin-1.") from None
+    if codec.startswith(("utf-16", "utf-32")):
+        return codec
+    try:  # lines are split on the newline byte, so ASCII must encode as itself
+        text_codec = "name,\n".encode(codec) == b"name,\n"
+    except (LookupError, UnicodeError):
+        text_codec = False
+    if not text_codec:
+        raise ImportFileError(f"{name!r} is not a text encoding for CSV; try utf-8 or cp1252.")
+    return codec
 
 
 class CsvSource:
@@ -119,10 +128,11 @@ class CsvSource:
                 continue
             try:
                 yield raw.decode(self.encoding)
-            except UnicodeDecodeError as exc:
+            except UnicodeError as exc:
+                start = getattr(exc, "start", 0)
                 self._bad[self._line] = (
-                    f"line is not valid {self.encoding} (byte 0x{raw[exc.start]:02x} at byte "
-                    f"{exc.start + 1}); save the file as UTF-8 or name its encoding "
+                    f"line is not valid {self.encoding} (byte 0x{raw[start]:02x} at byte "
+                    f"{start + 1}); save the file as UTF-8 or name its encoding "
                     "(e.g. --encoding cp1252)"
                 )
                 yield raw.decode(self.encoding, errors="replace")
@@ -131,9 +141,10 @@ class CsvSource:
         while True:
             try:
                 line = text.readline(self._max_line + 1)
-            except UnicodeDecodeError as exc:
+            except UnicodeError as exc:
                 raise ImportFileError(
-                    f"The file is not valid {self.encoding} after line {self._line}: {exc.reason}."
+                    f"The file is not valid {self.encoding} after line {self._line}: "
+                    f"{getattr(exc, 'reason', exc)}."
                 ) from None
             if not line:
                 return

@@ -26,7 +26,7 @@ from maitre.db.session import unit_of_work
 from maitre.imports import service
 from maitre.imports.kinds import Customers, Item, Kind, Products, Rejection, WriteContext, Written
 from maitre.imports.mapping import CellError, ColumnMapping, Plan, build_plan
-from maitre.imports.models import ImportStatus
+from maitre.imports.models import Entity, ImportStatus
 from maitre.imports.orders import Orders
 from maitre.imports.reader import CsvSource, ImportFileError
 from maitre.imports.report import ErrorReport
@@ -34,7 +34,11 @@ from maitre.imports.service import Counts
 
 log = logging.getLogger("maitre.imports")
 
-KINDS: dict[str, Kind] = {"customers": Customers(), "products": Products(), "orders": Orders()}
+KINDS: dict[str, Kind] = {
+    Entity.CUSTOMERS: Customers(),
+    Entity.PRODUCTS: Products(),
+    Entity.ORDERS: Orders(),
+}
 ENTITIES = tuple(KINDS)
 DEFAULT_BATCH = 5000
 

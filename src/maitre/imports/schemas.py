@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from maitre.imports.models import ImportStatus
+from maitre.imports.models import Entity, ImportStatus
 
 
 class ImportRead(BaseModel):
@@ -15,7 +15,7 @@ class ImportRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    entity: str
+    entity: Entity
     filename: str
     status: ImportStatus
     all_or_nothing: bool

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from maitre.db.base import utcnow
 from maitre.errors import NotFound
-from maitre.imports.models import ImportJob, ImportStatus
+from maitre.imports.models import Entity, ImportJob, ImportStatus
 
 
 @dataclass
@@ -27,7 +27,7 @@ def create(
 ) -> ImportJob:
     """Record that an import has started."""
     job = ImportJob(
-        entity=entity,
+        entity=Entity(entity),
         filename=filename[:255],
         all_or_nothing=all_or_nothing,
         actor=actor[:200],

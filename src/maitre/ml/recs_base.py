@@ -38,8 +38,7 @@ class BaseRecommender:
         raise NotImplementedError
 
     def score_history(self, history: sp.csr_matrix, *, users: IntArray | None = None) -> FloatArray:
-        """Score every item for users given by their interaction rows (``users``: their indices,
-        or -1 for users the model has not seen)."""
+        """Score every item for the users behind ``history`` rows (``users``: index or -1)."""
         raise NotImplementedError
 
     def _check_fitted(self) -> None:

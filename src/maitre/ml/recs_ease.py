@@ -20,6 +20,7 @@ from maitre.ml.recs_base import BaseRecommender, FloatArray, IntArray
 #: below this many items the inverse is computed in float64; above it float32 halves memory
 _FLOAT64_MAX_ITEMS = 4096
 UNSUPPORTED_SCORE = np.float32(-1e6)
+_GRAM_BLOCK = 1024
 
 
 class EASERecommender(BaseRecommender):
@@ -50,7 +51,13 @@ class EASERecommender(BaseRecommender):
 
     def _solve(self, X: sp.csr_matrix) -> FloatArray:
         dtype = np.float64 if X.shape[1] <= _FLOAT64_MAX_ITEMS else np.float32
-        gram: npt.NDArray[np.floating[Any]] = np.asarray((X.T @ X).toarray(), dtype=dtype)
+        n = X.shape[1]
+        gram: npt.NDArray[np.floating[Any]] = np.empty((n, n), dtype=dtype)
+        item_users = sp.csc_matrix(X)
+        for start in range(0, n, _GRAM_BLOCK):
+            # block by block: the sparse product of a dense-ish Gram would need ~3x the memory
+            stop = min(start + _GRAM_BLOCK, n)
+            gram[:, start:stop] = (item_users.T @ item_users[:, start:stop]).toarray()
         np.fill_diagonal(gram, gram.diagonal() + self.l2)
         # gram is symmetric, so its transpose is a Fortran-ordered view LAPACK can overwrite
         precision = scipy.linalg.inv(gram.T, overwrite_a=True, check_finite=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -64,6 +65,20 @@ def list_(*, session: Session, model_name: str | None = None, limit: int = 50) -
     if model_name:
         stmt = stmt.where(TrainingRun.model_name == model_name)
     return list(session.scalars(stmt))
+
+
+def in_progress(*, session: Session, model_name: str, within: timedelta) -> TrainingRun | None:
+    """Return a queued or running run of ``model_name`` created within ``within``, if any."""
+    return session.scalar(
+        select(TrainingRun)
+        .where(
+            TrainingRun.model_name == model_name,
+            TrainingRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]),
+            TrainingRun.created_at >= utcnow() - within,
+        )
+        .order_by(TrainingRun.id.desc())
+        .limit(1)
+    )
 
 
 def start(*, session: Session, run_id: int) -> TrainingRun:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -327,3 +327,62 @@ def delete(*, session: Session, order_id: int, actor: str = "system") -> None:
     session.delete(order)
     session.flush()
     emit(session=session, type="order.deleted", data=data)
+
+
+def order_facts(*, session: Session, as_of: datetime) -> list[tuple[Any, ...]]:
+    """Return one row of order aggregates per customer, counting only what happened by ``as_of``.
+
+    Columns: customer_id, orders (placed), cancelled, returned, kept_value (total of orders
+    neither cancelled nor returned), discounted (orders with a discount), first_at, last_at
+    (first and last order that was not cancelled).
+    """
+    cancelled = Order.cancelled_at.is_not(None) & (Order.cancelled_at <= as_of)
+    returned = ~cancelled & Order.returned_at.is_not(None) & (Order.returned_at <= as_of)
+    live_at = case((~cancelled, Order.placed_at))  # NULL for cancelled orders
+    stmt = (
+        select(
+            Order.customer_id,
+            func.count(Order.id),
+            func.sum(case((cancelled, 1), else_=0)),
+            func.sum(case((returned, 1), else_=0)),
+            func.sum(case((cancelled | returned, 0), else_=Order.total)),
+            func.sum(case((Order.discount > 0, 1), else_=0)),
+            func.min(live_at),
+            func.max(live_at),
+        )
+        .where(Order.placed_at <= as_of)
+        .group_by(Order.customer_id)
+    )
+    return [tuple(row) for row in session.execute(stmt)]
+
+
+def channel_counts(*, session: Session, as_of: datetime) -> list[tuple[Any, ...]]:
+    """Return (customer_id, channel, orders) for orders placed by ``as_of``."""
+    stmt = (
+        select(Order.customer_id, Order.channel, func.count(Order.id))
+        .where(Order.placed_at <= as_of)
+        .group_by(Order.customer_id, Order.channel)
+    )
+    return [tuple(row) for row in session.execute(stmt)]
+
+
+def line_spend(*, session: Session, as_of: datetime) -> list[tuple[Any, ...]]:
+    """Return (customer_id, product_id, amount) of order lines not cancelled by ``as_of``."""
+    cancelled = Order.cancelled_at.is_not(None) & (Order.cancelled_at <= as_of)
+    stmt = (
+        select(
+            Order.customer_id,
+            OrderLine.product_id,
+            func.sum(OrderLine.unit_price * OrderLine.quantity),
+        )
+        .join(Order, OrderLine.order_id == Order.id)
+        .where(Order.placed_at <= as_of, ~cancelled)
+        .group_by(Order.customer_id, OrderLine.product_id)
+    )
+    return [tuple(row) for row in session.execute(stmt)]
+
+
+def fingerprint(*, session: Session) -> tuple[Any, ...]:
+    """Return (count, max id, max updated_at) of orders, to tell when order data changed."""
+    stmt = select(func.count(Order.id), func.max(Order.id), func.max(Order.updated_at))
+    return tuple(session.execute(stmt).one())

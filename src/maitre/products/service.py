@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -191,3 +191,14 @@ def adjust_stock(*, session: Session, product_id: int, delta: int) -> None:
         f"{product.stock} available.",
         extra={"sku": product.sku, "requested": -delta, "available": product.stock},
     )
+
+
+def categories(*, session: Session) -> dict[int, str | None]:
+    """Return each product id's category, for analytics."""
+    return {pid: cat for pid, cat in session.execute(select(Product.id, Product.category))}
+
+
+def fingerprint(*, session: Session) -> tuple[Any, ...]:
+    """Return (count, max id, max updated_at) of products, to tell when product data changed."""
+    stmt = select(func.count(Product.id), func.max(Product.id), func.max(Product.updated_at))
+    return tuple(session.execute(stmt).one())

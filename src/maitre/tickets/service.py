@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from maitre.common.pagination import Page, PageParams, paginate
@@ -233,3 +234,25 @@ def delete(*, session: Session, ticket_id: int, actor: str = "system") -> None:
         actor=actor,
     )
     emit(session=session, type="ticket.deleted", data=data)
+
+
+def ticket_facts(
+    *, session: Session, as_of: datetime, recent_since: datetime
+) -> list[tuple[Any, ...]]:
+    """Return (customer_id, tickets, tickets since ``recent_since``) opened by ``as_of``."""
+    stmt = (
+        select(
+            Ticket.customer_id,
+            func.count(Ticket.id),
+            func.sum(case((Ticket.created_at >= recent_since, 1), else_=0)),
+        )
+        .where(Ticket.created_at <= as_of)
+        .group_by(Ticket.customer_id)
+    )
+    return [tuple(row) for row in session.execute(stmt)]
+
+
+def fingerprint(*, session: Session) -> tuple[Any, ...]:
+    """Return (count, max id, max updated_at) of tickets, to tell when ticket data changed."""
+    stmt = select(func.count(Ticket.id), func.max(Ticket.id), func.max(Ticket.updated_at))
+    return tuple(session.execute(stmt).one())

@@ -24,9 +24,7 @@ PARSE = "/api/v1/nlu/parse"
 
 
 @pytest.fixture
-def trained(
-    settings: Settings, session_factory: sessionmaker[Session], tmp_path: Path
-) -> Path:
+def trained(settings: Settings, session_factory: sessionmaker[Session], tmp_path: Path) -> Path:
     train_fast(session_factory, settings.models_dir, write_csv(tmp_path / "train.csv"))
     return settings.models_dir
 
@@ -62,7 +60,13 @@ def test_a_bare_number_is_an_order_number_when_expected(admin: TestClient, train
 
 @pytest.mark.parametrize(
     "payload",
-    [{"text": ""}, {"text": "x" * 4001}, {"text": "hi", "extra": 1}, {}, {"text": "hi", "expected": ["nope"]}],
+    [
+        {"text": ""},
+        {"text": "x" * 4001},
+        {"text": "hi", "extra": 1},
+        {},
+        {"text": "hi", "expected": ["nope"]},
+    ],
 )
 def test_parse_rejects_bad_bodies(admin: TestClient, trained: Path, payload: object) -> None:
     assert_problem(admin.post(PARSE, json=payload), 422)
@@ -177,7 +181,9 @@ def test_review_queue(admin: TestClient, session_factory: sessionmaker[Session])
     assert queue["total"] == 2
     assert {i["reason"] for i in queue["items"]} == {"low_confidence", "manual"}
 
-    labelled = admin.post(f"/api/v1/nlu/review/{item_id}/label", json={"intent": "product_question"})
+    labelled = admin.post(
+        f"/api/v1/nlu/review/{item_id}/label", json={"intent": "product_question"}
+    )
     assert labelled.status_code == 200, labelled.text
     assert labelled.json()["status"] == "labelled" and labelled.json()["reviewed_by"]
     assert_problem(admin.post(f"/api/v1/nlu/review/{item_id}/label", json={"intent": "x"}), 409)
@@ -223,3 +229,15 @@ def test_a_failed_background_run_is_recorded(
     assert "single intent" in run["error"]
     assert admin.get("/api/v1/models").json() == []
     assert_problem(admin.post("/api/v1/nlu/train", json={"nope": True}), 422)
+
+
+def test_a_second_run_is_refused_while_one_is_in_progress(
+    admin: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    from maitre.ml import runs
+
+    with unit_of_work(session_factory) as s:
+        busy = runs.create(session=s, model_name="nlu", params={})
+        busy_id = busy.id
+    body = assert_problem(admin.post("/api/v1/nlu/train", json={"use_encoder": False}), 409)
+    assert f"/api/v1/training-runs/{busy_id}" in body["detail"]

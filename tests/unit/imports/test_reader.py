@@ -66,9 +66,18 @@ def test_utf16_with_bom_is_decoded_as_a_whole() -> None:
     assert [r.values for r in src.records()] == [["Zoë", "z@example.com"]]
 
 
-def test_unknown_encoding_is_a_file_error() -> None:
-    with pytest.raises(ImportFileError, match="Unknown encoding 'klingon'"):
-        source(b"name\nAda\n", encoding="klingon")
+@pytest.mark.parametrize(
+    ("encoding", "message"),
+    [
+        ("klingon", "Unknown encoding 'klingon'"),
+        ("rot13", "'rot13' is not a text encoding"),
+        ("base64", "'base64' is not a text encoding"),
+        ("punycode", "'punycode' is not a text encoding"),
+    ],
+)
+def test_unknown_or_non_text_encoding_is_a_file_error(encoding: str, message: str) -> None:
+    with pytest.raises(ImportFileError, match=message):
+        source(b"name\nAda\n", encoding=encoding)
 
 
 @pytest.mark.parametrize("data", [b"", b"\n\n\r\n"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -26,23 +27,30 @@ from maitre.agent.nlu.tasks import TRAIN
 from maitre.api.deps import PageDep, SessionDep, SettingsDep, actor_name, require
 from maitre.common.ids import IdPath
 from maitre.db.session import unit_of_work
+from maitre.errors import Conflict
 from maitre.ml import runs
 from maitre.ml.registry_schemas import TrainingRunRead
 from maitre.users.service import Principal
 
 router = APIRouter(prefix="/nlu", tags=["nlu"])
+# A run queued or running for longer than this is presumed lost (a worker died) and no longer
+# blocks a new one.
+STALE_RUN = timedelta(hours=2)
 Reader = Annotated[Principal, Depends(require("nlu:read"))]
 Writer = Annotated[Principal, Depends(require("nlu:write"))]
 
 
 @router.post("/parse", response_model=ParseResponse)
-def parse(
-    body: ParseRequest, session: SessionDep, settings: SettingsDep, _: Reader
-) -> dict[str, Any]:
+def parse(body: ParseRequest, request: Request, settings: SettingsDep, _: Reader) -> dict[str, Any]:
     """Return the intent (or ``out_of_scope``), its confidence, the ranking and the entities."""
-    result = service.parse(
-        session=session, server=server_for(settings), text=body.text, expected=body.expected
-    )
+    # Parsing only reads (which version is active), so it uses a plain read session instead of
+    # the write transaction every POST gets: parses never queue behind writers, or block them.
+    factory = request.app.state.sessionmaker
+    with factory() as session:
+        result = service.parse(
+            session=session, server=server_for(settings), text=body.text, expected=body.expected
+        )
+        session.rollback()
     return result.to_dict()
 
 
@@ -141,6 +149,12 @@ def train(
     factory = request.app.state.sessionmaker
     # Committed before enqueueing, so a worker (or the inline queue) finds the run.
     with unit_of_work(factory) as session:
+        busy = runs.in_progress(session=session, model_name="nlu", within=STALE_RUN)
+        if busy is not None:
+            raise Conflict(
+                f"Training run {busy.id} is already {busy.status}; "
+                f"follow it at /api/v1/training-runs/{busy.id}."
+            )
         run = runs.create(
             session=session, model_name="nlu", params=body.model_dump(), actor=actor_name(who)
         )

@@ -228,7 +228,12 @@ def read_yaml(path: Path) -> TrainingData:
         if not isinstance(examples, list):
             raise TrainingDataError(f"{path.name}: intent {name!r} has no list of examples.")
         for i, example in enumerate(examples, start=1):
-            text = normalize_text(str(example))
+            if not isinstance(example, str):  # YAML reads a bare yes/no/on as a boolean
+                raise TrainingDataError(
+                    f"{path.name}: example {i} of intent {name!r} is {example!r}, not text; "
+                    "put it in quotes."
+                )
+            text = normalize_text(example)
             if text:
                 data.add(text, canonical_intent(str(name)), f"{path.name}:{name}#{i}")
     return data

@@ -69,7 +69,7 @@ class SentenceEncoder:
         self.max_tokens = max_tokens
         self.backbone: Any = self.st[0].auto_model
         self.tokenizer: Any = self.st.tokenizer
-        self.dim: int = int(self.st.get_sentence_embedding_dimension() or 384)
+        self.dim: int = int(self.backbone.config.hidden_size)
 
     def features(self, texts: list[str]) -> dict[str, Any]:
         """Tokenise a batch (padded to its longest member)."""

@@ -21,6 +21,7 @@ from maitre.agent.nlu.encoder import SentenceEncoder
 
 log = logging.getLogger("maitre.nlu.finetune")
 Progress = Callable[[float, str], None]
+BUDGET_PROBE_STEPS = 8
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,11 @@ def finetune(
     torch.manual_seed(params.seed)
     classes, y = np.unique(np.asarray(labels), return_inverse=True)
     steps_per_epoch = len(_batches(y, params, rng))
-    total = max(1, math.ceil(steps_per_epoch * params.epochs))
-    warmup = max(1, total // 10)
+    planned = max(1, math.ceil(steps_per_epoch * params.epochs))
+    # ``plan[0]`` is the step count the schedule decays to; a time budget may shorten it once
+    # the first steps show how fast this machine is, so the learning rate still ends at zero.
+    plan = [planned]
+    warmup = max(1, planned // 10)
     head = torch.nn.Parameter(torch.randn(len(classes), encoder.dim) * 0.01)
     optimizer = torch.optim.AdamW(
         [
@@ -86,19 +90,27 @@ def finetune(
         weight_decay=0.01,
     )
     schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (total - s) / total)
+        optimizer,
+        lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (plan[0] - s) / plan[0]),
     )
     started = time.monotonic()
     encoder.backbone.train()
     step, loss_value = 0, float("nan")
     try:
-        while step < total:
+        while step < plan[0]:
             for batch in _batches(y, params, rng):
-                if step >= total:
+                if step >= plan[0]:
                     break
-                if params.time_budget_s and time.monotonic() - started > params.time_budget_s:
+                elapsed = time.monotonic() - started
+                if params.time_budget_s and step >= BUDGET_PROBE_STEPS and step % 8 == 0:
+                    rate = elapsed / step
+                    affordable = step + int((params.time_budget_s - elapsed) / rate)
+                    if affordable < plan[0]:
+                        plan[0] = max(step + 1, affordable)
+                        log.info("nlu.finetune.shortened", extra={"steps": plan[0]})
+                if params.time_budget_s and elapsed > params.time_budget_s:
                     log.info("nlu.finetune.budget_reached", extra={"steps": step})
-                    total = step
+                    plan[0] = step
                     break
                 target = torch.as_tensor(y[batch])
                 emb = encoder.embed(encoder.features([texts[i] for i in batch]))
@@ -113,13 +125,18 @@ def finetune(
                 schedule.step()
                 step += 1
                 loss_value = float(loss.detach())
-                if progress and (step % 10 == 0 or step == total):
+                if progress and (step % 10 == 0 or step == plan[0]):
                     progress(
-                        step / total, f"fine-tuning step {step}/{total}, loss {loss_value:.3f}"
+                        step / plan[0], f"fine-tuning step {step}/{plan[0]}, loss {loss_value:.3f}"
                     )
     finally:
         encoder.backbone.eval()
-    return {"steps": float(step), "loss": loss_value, "seconds": time.monotonic() - started}
+    return {
+        "steps": float(step),
+        "planned_steps": float(planned),
+        "loss": loss_value,
+        "seconds": time.monotonic() - started,
+    }
 
 
 def _supcon(emb: Any, target: Any, temperature: float) -> Any:

@@ -51,7 +51,9 @@ def test_missing_text_column_names_it(tmp_path: Path) -> None:
 
 def test_empty_texts_are_skipped_with_their_lines(tmp_path: Path) -> None:
     data = read_training_data(
-        write(tmp_path, 'text,intent\nhello,greeting\n"",greeting\n   ,goodbye\nbye,\nbye,goodbye\n')
+        write(
+            tmp_path, 'text,intent\nhello,greeting\n"",greeting\n   ,goodbye\nbye,\nbye,goodbye\n'
+        )
     )
     assert data.texts == ["hello", "bye"]
     joined = " ".join(data.warnings)
@@ -61,7 +63,7 @@ def test_empty_texts_are_skipped_with_their_lines(tmp_path: Path) -> None:
 
 def test_mixed_encodings_are_decoded_line_by_line(tmp_path: Path) -> None:
     raw = (
-        "text,intent\n".encode()
+        b"text,intent\n"
         + "café crème,order\n".encode()
         + "我要退货,return\n".encode("gb18030")
         + "naïve résumé,order\n".encode("cp1252")
@@ -138,3 +140,9 @@ def test_shipped_data_covers_both_languages() -> None:
     for name in ("order_status", "return_request", "talk_to_human", "faq", OUT_OF_SCOPE):
         assert by_intent[name] >= 30
     assert any("订单" in t for t in data.texts)
+
+
+def test_yaml_booleans_are_refused_not_turned_into_true(tmp_path: Path) -> None:
+    path = write(tmp_path, "intents:\n  affirm:\n    examples: [yes, sure]\n", "a.yaml")
+    with pytest.raises(TrainingDataError, match="is True, not text; put it in quotes"):
+        read_training_data(path)

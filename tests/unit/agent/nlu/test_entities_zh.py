@@ -23,7 +23,14 @@ def values(text: str, kind: EntityType) -> list[Any]:
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("十五", 15), ("二十三", 23), ("一百零五", 105), ("一百五", 150), ("两千", 2000), ("三万五千", 35000)],
+    [
+        ("十五", 15),
+        ("二十三", 23),
+        ("一百零五", 105),
+        ("一百五", 150),
+        ("两千", 2000),
+        ("三万五千", 35000),
+    ],
 )
 def test_chinese_numerals(text: str, value: int) -> None:
     assert zh_to_int(text) == value

@@ -1,0 +1,1 @@
+"""Analytics: customer profiles, RFM segments and clusters computed from the CRM."""

@@ -1,0 +1,1 @@
+"""Market analysis: sales breakdowns, cohorts, baskets, demand forecasts and low-stock alerts."""
