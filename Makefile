@@ -41,7 +41,7 @@ browser-deps:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
 	  || echo "chromium could not be installed; browser tests will fail"; }
 
-test: $(STAMP) lint typecheck browser-deps
+test: $(STAMP) lint typecheck
 	$(PY) -m pytest -n 2 --dist loadgroup -q
 
 test-fast: $(STAMP)

@@ -173,3 +173,14 @@ def test_train_defaults_is_extensible_and_skips_active_models(
     assert calls == ["churn"]
     unknown = cli.invoke(app, ["models", "train-defaults", "--only", "nope"])
     assert unknown.exit_code == 1
+
+
+def test_check_reports_cleaning_without_training(cli: CliRunner, tmp_path: Path) -> None:
+    data = tmp_path / "d.csv"
+    data.write_text(
+        "text,intent\nhello,greeting\nHello!,greeting\nbye,goodbye\nbye,greeting\nsee you,goodbye\n"
+    )
+    result = cli.invoke(app, ["nlu", "check", "--data", str(data)])
+    assert result.exit_code == 0, result.output
+    assert "near duplicate" in result.output and "Label conflict" in result.output
+    assert "2 intents, ready to train" in result.output

@@ -81,6 +81,30 @@ def train(
     )
 
 
+@app.command("check")
+def check(
+    data: Path | None = typer.Option(
+        None, "--data", help="CSV/TSV/YAML file or folder (default: shipped + your examples)."
+    ),
+) -> None:
+    """Read and clean training data without training: duplicates, conflicts, tiny intents."""
+    from maitre.agent.nlu import trainer
+    from maitre.agent.nlu.cleaning import clean
+
+    with session_scope() as session:
+        loaded = trainer.gather(session=session, data_path=data)
+    texts, intents, report = clean(loaded.texts, loaded.intents)
+    for warning in loaded.warnings:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    for line in report.summary():
+        console.print(line, highlight=False)
+    try:
+        trainer.check(texts, intents)
+    except MaitreError as exc:
+        fail(str(exc))
+    console.print(f"[green]{len(set(intents))} intents, ready to train.[/]")
+
+
 @app.command("evaluate")
 def evaluate(
     train_file: Path = typer.Option(

@@ -9,10 +9,12 @@ keys in row order. Only domain services call them, for their own tables.
 from __future__ import annotations
 
 import json
+import sqlite3
 import zlib
 from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import Any
 
+import psycopg
 from sqlalchemy import (
     JSON,
     ColumnElement,
@@ -31,6 +33,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 Processor = Callable[[Any], Any] | None
+# Host parameters one SQLite statement may bind (32766 since SQLite 3.32, 999 before).
+_SQLITE_MAX_PARAMS = 32_000 if sqlite3.sqlite_version_info >= (3, 32) else 999
 _MISSING = object()
 
 
@@ -205,7 +209,7 @@ def insert_new(
     _check_columns(table, [*columns, *keys])
     if session.get_bind().dialect.name == "postgresql":
         return _insert_new_pg(session, table, columns, rows, keys)
-    return _insert_new_sqlite(session, table, columns, rows)
+    return _insert_new_sqlite(session, table, columns, rows, keys)
 
 
 def _insert_new_pg(
@@ -233,18 +237,66 @@ def _insert_new_pg(
             for values in _convert(rows, procs):
                 write(values)
         key_list = ", ".join(f'"{k}"' for k in keys)
-        cur.execute(
-            f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM "{stage}" '
-            f"ON CONFLICT DO NOTHING RETURNING id, {key_list}"
-        )
-        created = {
-            (i, value): int(found[0])
-            for found in cur.fetchall()
-            for i, value in enumerate(found[1:])
-            if value is not None
-        }
+        head = f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM "{stage}"'
+        tail = f"RETURNING id, {key_list}"
+        # Usually every row is new: try the plain INSERT first (a third cheaper than ON CONFLICT's
+        # speculative insertion); if a key is taken, undo it and skip the taken rows instead.
+        cur.execute("SAVEPOINT maitre_bulk_insert")
+        try:
+            cur.execute(f"{head} {tail}")
+            returned = cur.fetchall()
+            cur.execute("RELEASE SAVEPOINT maitre_bulk_insert")
+        except psycopg.errors.UniqueViolation:
+            cur.execute("ROLLBACK TO SAVEPOINT maitre_bulk_insert")
+            cur.execute(f"{head} ON CONFLICT DO NOTHING {tail}")
+            returned = cur.fetchall()
         # Empty it now, not only at commit: an all-or-nothing import reuses it in one transaction.
         cur.execute(f'TRUNCATE "{stage}"')
+    return _map_ids(rows, positions, returned)
+
+
+def _insert_new_sqlite(
+    session: Session,
+    table: Table,
+    names: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    keys: Sequence[str],
+) -> list[int | None]:
+    dialect = session.get_bind().dialect
+    procs: list[Processor] = [
+        _memo(table.c[n].type.dialect_impl(dialect).bind_processor(dialect)) for n in names
+    ]
+    quoted = ", ".join(f'"{n}"' for n in names)
+    key_list = ", ".join(f'"{k}"' for k in keys)
+    one = "(" + ", ".join("?" * len(names)) + ")"
+    per = max(1, _SQLITE_MAX_PARAMS // len(names))
+    values = list(_convert(rows, procs))
+    returned: list[Sequence[Any]] = []
+    cur = _driver_connection(session).cursor()
+    try:
+        # Many rows per statement: one prepared INSERT … RETURNING per chunk, reused.
+        for start in range(0, len(values), per):
+            chunk = values[start : start + per]
+            sql = (
+                f'INSERT INTO "{table.name}" ({quoted}) VALUES {", ".join([one] * len(chunk))} '
+                f"ON CONFLICT DO NOTHING RETURNING id, {key_list}"
+            )
+            returned.extend(cur.execute(sql, [v for row in chunk for v in row]).fetchall())
+    finally:
+        cur.close()
+    return _map_ids(rows, [names.index(k) for k in keys], returned)
+
+
+def _map_ids(
+    rows: Sequence[Sequence[Any]], positions: list[int], returned: Sequence[Sequence[Any]]
+) -> list[int | None]:
+    """Give each input row the id returned for its first non-null key (``None``: not inserted)."""
+    created = {
+        (i, value): int(found[0])
+        for found in returned
+        for i, value in enumerate(found[1:])
+        if value is not None
+    }
     ids: list[int | None] = []
     for row in rows:
         new_id = None
@@ -253,27 +305,6 @@ def _insert_new_pg(
                 new_id = created.get((i, row[pos]))
                 break
         ids.append(new_id)
-    return ids
-
-
-def _insert_new_sqlite(
-    session: Session, table: Table, names: Sequence[str], rows: Sequence[Sequence[Any]]
-) -> list[int | None]:
-    dialect = session.get_bind().dialect
-    procs: list[Processor] = [
-        _memo(table.c[n].type.dialect_impl(dialect).bind_processor(dialect)) for n in names
-    ]
-    quoted = ", ".join(f'"{n}"' for n in names)
-    marks = ", ".join("?" * len(names))
-    sql = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks}) ON CONFLICT DO NOTHING'
-    cur = _driver_connection(session).cursor()
-    ids: list[int | None] = []
-    try:
-        for params in _convert(rows, procs):
-            cur.execute(sql, params)
-            ids.append(int(cur.lastrowid) if cur.rowcount == 1 else None)
-    finally:
-        cur.close()
     return ids
 
 

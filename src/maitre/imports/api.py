@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from maitre.api.deps import SessionDep, SettingsDep, actor_name, require
+from maitre.common.ids import IdPath
 from maitre.config import Settings
 from maitre.db.session import unit_of_work
 from maitre.errors import NotFound, PermissionDenied
@@ -107,7 +108,7 @@ def create_import(
 
 
 @router.get("/{import_id}", response_model=ImportRead)
-def get_import(import_id: int, request: Request, session: SessionDep, _: Reader) -> ImportRead:
+def get_import(import_id: IdPath, request: Request, session: SessionDep, _: Reader) -> ImportRead:
     """Return an import's summary (its counts grow while it runs)."""
     return _read(import_id, request, session)
 
@@ -118,7 +119,7 @@ def get_import(import_id: int, request: Request, session: SessionDep, _: Reader)
     responses={200: {"content": {"text/csv": {}}, "description": "The error report CSV."}},
 )
 def get_import_errors(
-    import_id: int, settings: SettingsDep, session: SessionDep, _: Reader
+    import_id: IdPath, settings: SettingsDep, session: SessionDep, _: Reader
 ) -> FileResponse:
     """Download the error report: ``line``, ``column``, ``reason`` and the rejected row."""
     service.get(session=session, import_id=import_id)

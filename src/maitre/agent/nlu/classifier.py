@@ -9,7 +9,9 @@ data: an ``evaluate`` run sees its test file only after ``fit`` returns.
 from __future__ import annotations
 
 import logging
+import re
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -27,6 +29,7 @@ from maitre.agent.nlu.split import holdout_intents, stratified_split
 log = logging.getLogger("maitre.nlu.classifier")
 Progress = Callable[[float, str], None]
 DEFAULT_THRESHOLD = 0.3
+DEFAULT_FUSION = Fusion(weight=0.4, lex_temperature=8.0, emb_temperature=1.5)
 
 
 @dataclass(frozen=True)
@@ -36,13 +39,14 @@ class ClassifierParams:
     use_encoder: bool = True
     finetune: bool = True
     finetune_epochs: float | None = None
-    finetune_passes: int = 12_000
-    finetune_max_epochs: float = 10.0
+    finetune_passes: int = 6_000
+    finetune_max_epochs: float = 8.0
     finetune_lr: float = 5e-5
     finetune_time_budget_s: float | None = 360.0
     emb_c: float = 20.0
     lex_c: float = 1.0
     val_fraction: float = 0.1
+    label_names: bool = True
     max_val: int = 2_000
     seed: int = 0
 
@@ -64,6 +68,25 @@ class Prediction:
     ranking: list[tuple[str, float]] = field(default_factory=list)
     out_of_scope: bool = False
     top_in_scope: str = ""
+
+
+def label_texts(labels: list[str]) -> dict[int, str]:
+    """Return ``{index: words}`` for labels that read as words (``order_status``, ``OrderStatus``).
+
+    Codes (``A12``, ``intent_7``-like numbering aside) and the out-of-scope label are skipped.
+    """
+    out: dict[int, str] = {}
+    for i, label in enumerate(labels):
+        if label == OUT_OF_SCOPE:
+            continue
+        spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", label)
+        words = re.findall(r"[A-Za-z]{2,}|[\u4e00-\u9fff]+", re.sub(r"[_\-./:]+", " ", spaced))
+        letters = sum(len(w) for w in words)
+        if words and letters >= 0.6 * len(re.sub(r"\W", "", label)):
+            out[i] = " ".join(w.lower() for w in words)
+    # Numbered labels ("intent_1", "intent_2") all read "intent": that says nothing.
+    seen = Counter(out.values())
+    return {i: text for i, text in out.items() if seen[text] == 1}
 
 
 class IntentClassifier:
@@ -92,6 +115,14 @@ class IntentClassifier:
             raise ValueError("A classifier needs at least two intents.")
         y = np.searchsorted(self.classes_, y_names)
         train_idx, val_idx = stratified_split(y, p.val_fraction, p.max_val, p.seed)
+        if p.label_names:
+            # An intent's own name ("card_arrival" → "card arrival") is one more example of
+            # it: a small help with few examples, noise-free, and never part of validation.
+            names = label_texts([str(c) for c in self.classes_])
+            texts = [*texts, *names.values()]
+            intents = [*intents, *(str(self.classes_[i]) for i in names)]
+            y = np.concatenate([y, np.fromiter(names, dtype=y.dtype, count=len(names))])
+            train_idx = np.concatenate([train_idx, np.arange(len(y) - len(names), len(y))])
         self.timings_: dict[str, float] = {}
         self.encoder_: Any = None
         self.finetune_stats_: dict[str, float] = {}
@@ -123,7 +154,12 @@ class IntentClassifier:
         report(0.8, "fitting the intent heads")
         self.lexical_ = LexicalFeaturizer().fit(texts)
         lex = self.lexical_.transform(texts)
-        self.fusion_ = Fusion(weight=0.5 if emb is not None else 1.0)
+        # Without a validation slice (tiny data), fall back to scales typical of these heads.
+        self.fusion_ = (
+            DEFAULT_FUSION
+            if emb is not None
+            else Fusion(weight=1.0, lex_temperature=DEFAULT_FUSION.lex_temperature)
+        )
         self.threshold_ = ThresholdFit(DEFAULT_THRESHOLD, 0.0, None, "default")
         if len(val_idx):
             self._calibrate(lex, emb, y, train_idx, val_idx)
@@ -181,7 +217,7 @@ class IntentClassifier:
     ) -> ThresholdFit:
         """Without out-of-scope examples, hold some intents out and let them play that part."""
         p, k = self.params, len(self.classes_)
-        held = holdout_intents(y, p.seed)
+        held = holdout_intents(y, p.seed, exclude=self._oos_index())
         if held is None:
             return ThresholdFit(DEFAULT_THRESHOLD, 0.0, None, "default")
         keep = train_idx[~np.isin(y[train_idx], held)]

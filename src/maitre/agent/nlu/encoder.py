@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -67,7 +67,7 @@ class SentenceEncoder:
             ) from exc
         self.st.eval()
         self.max_tokens = max_tokens
-        self.backbone: Any = self.st[0].auto_model
+        self.backbone: Any = cast(Any, self.st[0].auto_model)
         self.tokenizer: Any = self.st.tokenizer
         self.dim: int = int(self.backbone.config.hidden_size)
 

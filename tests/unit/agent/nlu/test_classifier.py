@@ -103,3 +103,13 @@ def test_loading_a_broken_folder_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text('{"format": "other/9"}')
     with pytest.raises(ModelFilesError, match="format"):
         NluModel.load(tmp_path)
+
+
+def test_label_names_become_examples_only_when_they_read_as_words() -> None:
+    from maitre.agent.nlu.classifier import label_texts
+
+    assert label_texts(["card_arrival", "OrderStatus", "out_of_scope", "A12", "3"]) == {
+        0: "card arrival",
+        1: "order status",
+    }
+    assert label_texts(["intent_1", "intent_2", "refund?"]) == {2: "refund"}
