@@ -9,4 +9,6 @@ MAITRE_DATABASE_URL="sqlite:///$tmp/gen.db" .venv/bin/alembic revision --autogen
   -m "initial schema" --rev-id 0001 >/dev/null
 rm -rf "$tmp"
 sed -i 's/^Create Date: .*/Create Date: (regenerated)/' src/maitre/db/migrations/versions/0001_*.py
+
+.venv/bin/ruff format -q src/maitre/db/migrations/versions/
 echo "regenerated src/maitre/db/migrations/versions/0001_initial_schema.py"
