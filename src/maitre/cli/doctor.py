@@ -8,8 +8,39 @@ from alembic.script import ScriptDirectory
 from rich.table import Table
 from sqlalchemy import text
 
+from maitre.bootstrap import Runtime
 from maitre.cli.common import console, runtime
 from maitre.db.migrate import alembic_config
+from maitre.ml import registry
+
+DEFAULT_MODELS = ("nlu",)
+
+
+def _model_checks(rt: Runtime) -> list[tuple[str, bool, str]]:
+    """One row per default model: is a version active and are its files on disk."""
+    rows: list[tuple[str, bool, str]] = []
+    with rt.sessionmaker() as session:
+        for name in DEFAULT_MODELS:
+            mv = registry.get_active(session=session, name=name)
+            if mv is None:
+                rows.append(
+                    (
+                        f"model {name}",
+                        False,
+                        "no active version: run `maitre models train-defaults`",
+                    )
+                )
+            elif not registry.absolute_path(rt.settings.models_dir, mv).exists():
+                rows.append(
+                    (
+                        f"model {name}",
+                        False,
+                        f"v{mv.version} files missing: run `maitre models train-defaults`",
+                    )
+                )
+            else:
+                rows.append((f"model {name}", True, f"v{mv.version} active"))
+    return rows
 
 
 def doctor() -> None:
@@ -33,12 +64,14 @@ def doctor() -> None:
                     else f"at {current}, head is {head}: run `maitre db upgrade`",
                 )
             )
+            if ok:
+                checks.extend(_model_checks(rt))
         except Exception as exc:  # doctor reports every failure instead of raising
             checks.append(
                 (
                     "database",
                     False,
-                    f"{type(exc).__name__}: {exc}. "
+                    f"{type(exc).__name__}: {str(exc).splitlines()[0]}. "
                     "Check MAITRE_DATABASE_URL or run `maitre db upgrade`.",
                 )
             )
