@@ -64,7 +64,14 @@ class Conversation(Base):
     assignee_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
+    # The handoff summary (reason, intent, slots, what was tried) once a person is needed.
     summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The dialogue state the agent tracks between turns (see maitre.agent.dialogue.state).
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The API key that started the conversation: a widget key may only use its own conversations.
+    api_key_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_keys.id", ondelete="SET NULL"), index=True
+    )
 
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation",

@@ -276,3 +276,51 @@ def fingerprint(*, session: Session) -> tuple[Any, ...]:
         func.count(Conversation.id), func.max(Conversation.id), func.max(Conversation.ended_at)
     )
     return tuple(session.execute(stmt).one())
+
+
+def hand_off(
+    *,
+    session: Session,
+    conversation_id: int,
+    reason: str,
+    summary: dict[str, Any],
+    notice: str | None = None,
+    actor: str = "system",
+) -> Conversation:
+    """Move a conversation to the human inbox with ``summary`` attached.
+
+    ``summary`` is what the person picking it up reads first (intent, slots, what was tried,
+    the customer); ``notice`` is the system message the customer sees (expected wait).
+    Handing off a conversation that is already with a person keeps the first summary's
+    time and adds the new reason.
+    """
+    conversation = get(session=session, conversation_id=conversation_id)
+    if conversation.status in CLOSED_STATUSES:
+        raise Conflict(f"Conversation {conversation_id} is {conversation.status}.")
+    before = _snapshot(conversation)
+    previous = dict(conversation.summary or {})
+    handed_at = previous.get("handed_off_at") if previous.get("reason") else None
+    conversation.summary = {
+        **summary,
+        "reason": reason,
+        "handed_off_at": handed_at or utcnow().isoformat(),
+        "reasons": [*previous.get("reasons", []), reason][-10:],
+    }
+    conversation.status = ConversationStatus.HANDED_OFF
+    conversation.ended_at = None
+    session.flush()
+    if notice:
+        add_message(
+            session=session,
+            conversation_id=conversation_id,
+            sender=Sender.SYSTEM,
+            text=notice,
+            data={"action": "handoff", "reason": reason},
+        )
+    _record_changes(session, conversation, before, actor)
+    emit(
+        session=session,
+        type="conversation.handed_off",
+        data={**public(conversation), "reason": reason},
+    )
+    return conversation

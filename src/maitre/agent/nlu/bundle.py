@@ -26,22 +26,24 @@ from maitre.errors import MaitreError
 FORMAT = "maitre-nlu/1"
 MAX_PARSE_CHARS = 4_000
 _base_lock = threading.Lock()
-_base_encoder: Any = None
+_base_encoders: dict[bool, Any] = {}
 
 
 class ModelFilesError(MaitreError):
     """A model folder is missing files or was written by an incompatible version."""
 
 
-def shared_base_encoder() -> Any:
-    """Return the process-wide, never fine-tuned base encoder (loaded once)."""
-    global _base_encoder
+def shared_base_encoder(*, quantized: bool) -> Any:
+    """Return the process-wide, never fine-tuned base encoder (loaded once per precision)."""
     with _base_lock:
-        if _base_encoder is None:
+        if quantized not in _base_encoders:
             from maitre.agent.nlu.encoder import SentenceEncoder
 
-            _base_encoder = SentenceEncoder()
-        return _base_encoder
+            encoder = SentenceEncoder()
+            if quantized:
+                encoder.quantize(keep_float=False)
+            _base_encoders[quantized] = encoder
+        return _base_encoders[quantized]
 
 
 @dataclass
@@ -122,6 +124,7 @@ class NluModel:
             "intents": self.intents,
             "finetuned_encoder": self.finetuned,
             "uses_encoder": encoder is not None,
+            "quantized_encoder": bool(encoder is not None and encoder.quantized),
             **(extra or {}),
         }
         (path / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
@@ -142,11 +145,15 @@ class NluModel:
         except (OSError, ValueError, EOFError) as exc:
             raise ModelFilesError(f"Cannot read the NLU classifier in {path}: {exc}") from exc
         finetuned = bool(manifest.get("finetuned_encoder"))
+        quantized = bool(manifest.get("quantized_encoder"))
         if manifest.get("uses_encoder"):
             if finetuned:
                 from maitre.agent.nlu.encoder import SentenceEncoder
 
-                classifier.encoder_ = SentenceEncoder(path / "encoder")
+                encoder = SentenceEncoder(path / "encoder")
+                if quantized:
+                    encoder.quantize(keep_float=False)
+                classifier.encoder_ = encoder
             else:
-                classifier.encoder_ = shared_base_encoder()
+                classifier.encoder_ = shared_base_encoder(quantized=quantized)
         return cls(classifier, finetuned=finetuned)

@@ -25,10 +25,12 @@ from maitre.agent.nlu.fusion import Fusion, fit_fusion
 from maitre.agent.nlu.heads import EmbeddingHead, LexicalHead
 from maitre.agent.nlu.oos import ThresholdFit, apply_threshold, fit_threshold
 from maitre.agent.nlu.split import holdout_intents, stratified_split
+from maitre.agent.nlu.text import detect_language
 
 log = logging.getLogger("maitre.nlu.classifier")
 Progress = Callable[[float, str], None]
 DEFAULT_THRESHOLD = 0.3
+MIN_LANGUAGE_VAL = 30
 DEFAULT_FUSION = Fusion(weight=0.4, lex_temperature=8.0, emb_temperature=1.5)
 
 
@@ -47,6 +49,7 @@ class ClassifierParams:
     lex_c: float = 1.0
     val_fraction: float = 0.1
     label_names: bool = True
+    quantize: bool = True
     max_val: int = 2_000
     seed: int = 0
 
@@ -147,6 +150,8 @@ class IntentClassifier:
                     fp,
                     lambda f, m: report(0.02 + 0.6 * f, m),
                 )
+            if p.quantize:
+                encoder.quantize()
             self.timings_["finetune"] = time.monotonic() - started
             report(0.65, "encoding the examples")
             emb = encoder.encode(texts)
@@ -160,9 +165,11 @@ class IntentClassifier:
             if emb is not None
             else Fusion(weight=1.0, lex_temperature=DEFAULT_FUSION.lex_temperature)
         )
+        self.language_fusion_: dict[str, Fusion] = {}
         self.threshold_ = ThresholdFit(DEFAULT_THRESHOLD, 0.0, None, "default")
+        langs = np.array([detect_language(t) for t in texts])
         if len(val_idx):
-            self._calibrate(lex, emb, y, train_idx, val_idx)
+            self._calibrate(lex, emb, y, langs, train_idx, val_idx)
         report(0.92, "refitting the heads on all examples")
         self.lex_head_ = LexicalHead(c=p.lex_c).fit(lex, y, len(self.classes_))
         self.emb_head_ = (
@@ -177,6 +184,7 @@ class IntentClassifier:
         lex: Any,
         emb: np.ndarray | None,
         y: np.ndarray,
+        langs: np.ndarray,
         train_idx: np.ndarray,
         val_idx: np.ndarray,
     ) -> None:
@@ -190,9 +198,18 @@ class IntentClassifier:
         )
         lex_val = lex_head.scores(lex[val_idx])
         emb_val = emb_head.scores(emb[val_idx]) if emb_head and emb is not None else None
-        y_val = y[val_idx]
+        y_val, lang_val = y[val_idx], langs[val_idx]
         self.fusion_ = fit_fusion(lex_val, emb_val, y_val)
-        fused = self.fusion_.combine(lex_val, emb_val)
+        if emb_val is not None and len(set(lang_val)) > 1:
+            # Mixed languages: the English sentence encoder helps English far more than
+            # Chinese, so each language with enough validation examples gets its own weights.
+            for lang in sorted(set(lang_val)):
+                mask = lang_val == lang
+                if mask.sum() >= MIN_LANGUAGE_VAL and len(np.unique(y_val[mask])) > 1:
+                    self.language_fusion_[str(lang)] = fit_fusion(
+                        lex_val[mask], emb_val[mask], y_val[mask]
+                    )
+        fused = self._fuse(lex_val, emb_val, lang_val)
         self.validation_ = {
             "examples": float(len(val_idx)),
             "accuracy": float((fused.argmax(1) == y_val).mean()),
@@ -205,13 +222,14 @@ class IntentClassifier:
             conf, top, pred_oos = self._decide(np.exp(fused))
             self.threshold_ = fit_threshold(conf, top == y_val, y_val == oos, pred_oos)
             return
-        self.threshold_ = self._simulated_threshold(lex, emb, y, train_idx, val_idx)
+        self.threshold_ = self._simulated_threshold(lex, emb, y, langs, train_idx, val_idx)
 
     def _simulated_threshold(
         self,
         lex: Any,
         emb: np.ndarray | None,
         y: np.ndarray,
+        langs: np.ndarray,
         train_idx: np.ndarray,
         val_idx: np.ndarray,
     ) -> ThresholdFit:
@@ -225,7 +243,7 @@ class IntentClassifier:
         emb_head = EmbeddingHead(c=p.emb_c).fit(emb[keep], y[keep], k) if emb is not None else None
         lex_val = lex_head.scores(lex[val_idx])
         emb_val = emb_head.scores(emb[val_idx]) if emb_head and emb is not None else None
-        fused = self.fusion_.combine(lex_val, emb_val)
+        fused = self._fuse(lex_val, emb_val, langs[val_idx])
         fused[:, held] = -np.inf  # the held-out intents do not exist for this model
         y_val = y[val_idx]
         top = fused.argmax(1)
@@ -264,8 +282,18 @@ class IntentClassifier:
             if embeddings is None:
                 embeddings = self.encoder_.encode(texts)
             emb_scores = self.emb_head_.scores(embeddings)
-        probs: np.ndarray = np.exp(self.fusion_.combine(lex, emb_scores))
+        langs = np.array([detect_language(t) for t in texts])
+        probs: np.ndarray = np.exp(self._fuse(lex, emb_scores, langs))
         return probs
+
+    def _fuse(self, lex: np.ndarray, emb: np.ndarray | None, langs: np.ndarray) -> np.ndarray:
+        """Fuse head scores, with the weights learned for each text's language when there are."""
+        fused = self.fusion_.combine(lex, emb)
+        for lang, fusion in getattr(self, "language_fusion_", {}).items():
+            mask = langs == lang
+            if mask.any():
+                fused[mask] = fusion.combine(lex[mask], emb[mask] if emb is not None else None)
+        return fused
 
     def predict(self, texts: list[str], *, top_k: int = 5) -> list[Prediction]:
         """Return one ``Prediction`` per text, out-of-scope applied."""
@@ -306,6 +334,7 @@ class IntentClassifier:
             "params": asdict(self.params),
             "intents": [str(c) for c in self.classes_],
             "fusion": asdict(self.fusion_),
+            "language_fusion": {k: asdict(v) for k, v in self.language_fusion_.items()},
             "threshold": asdict(self.threshold_),
             "validation": getattr(self, "validation_", {}),
             "finetune": self.finetune_stats_,

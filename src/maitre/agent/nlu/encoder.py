@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
@@ -17,6 +20,10 @@ import numpy as np
 from maitre.errors import MaitreError
 
 MAX_TOKENS = 64
+# One utterance is a few small matrix products: splitting them over threads costs more in
+# synchronisation than it saves, and a busy machine makes it much worse (measured: p50 2-4x
+# slower with 2 threads under load). Servers get their parallelism from concurrent requests.
+INFERENCE_THREADS = 1
 _torch_lock = threading.Lock()
 
 
@@ -39,16 +46,37 @@ def base_model_path() -> Path:
 
 
 def configure_torch(threads: int | None = None) -> None:
-    """Keep torch offline and on a bounded number of CPU threads."""
+    """Keep torch offline and set its CPU threads (default: the inference setting)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     import torch
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     with _torch_lock:
-        wanted = threads or max(1, min(os.cpu_count() or 1, 4))
+        wanted = threads or INFERENCE_THREADS
         if torch.get_num_threads() != wanted:
             torch.set_num_threads(wanted)
+
+
+def batch_threads() -> int:
+    """Return the threads for training and batch encoding: every core, up to four."""
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+@contextmanager
+def threads(count: int) -> Iterator[None]:
+    """Run a block with ``count`` torch threads, then restore the previous setting."""
+    import torch
+
+    before = torch.get_num_threads()
+    configure_torch(count)
+    try:
+        yield
+    finally:
+        configure_torch(before)
 
 
 class SentenceEncoder:
@@ -59,6 +87,7 @@ class SentenceEncoder:
         from sentence_transformers import SentenceTransformer
 
         self.path = path or base_model_path()
+        self.st: Any
         try:
             self.st = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
         except Exception as exc:  # a broken folder: say which, not a transformers traceback
@@ -104,13 +133,60 @@ class SentenceEncoder:
         # Sorting by length keeps padding (wasted work) small.
         order = np.argsort([len(t) for t in texts])
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        with torch.inference_mode():
+        count = batch_threads() if len(texts) > 8 else INFERENCE_THREADS
+        with torch.inference_mode(), threads(count):
             for start in range(0, len(texts), batch_size):
                 idx = order[start : start + batch_size]
                 emb = self.embed(self.features([texts[i] for i in idx]))
                 out[idx] = emb.float().numpy()
         return out
 
+    @property
+    def quantized(self) -> bool:
+        """Tell whether encoding runs on the int8 copy of the encoder."""
+        return self.backbone is not self.st[0].auto_model if self.st is not None else True
+
+    def quantize(self, *, keep_float: bool = True) -> None:
+        """Encode with int8 weights from now on (about 2.5x faster on one CPU thread).
+
+        Linear layers get per-channel dynamic int8 quantization; embeddings and layer norms
+        stay float. Fit heads on embeddings made *after* this call, so they see what serving
+        will produce. ``keep_float=False`` frees the float weights (a serving copy, which can
+        no longer be saved or fine-tuned).
+        """
+        import torch
+        from torch.ao import quantization
+
+        quantize_dynamic: Any = quantization.quantize_dynamic
+        per_channel_dynamic_qconfig = quantization.per_channel_dynamic_qconfig
+        if self.st is None or self.quantized:
+            return
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch's notice that this API moves to torchao
+            self.backbone = quantize_dynamic(
+                self.st[0].auto_model, {torch.nn.Linear: per_channel_dynamic_qconfig}
+            )
+        self.backbone.eval()
+        if not keep_float:
+            self.st = None
+
+    def memory_bytes(self) -> int:
+        """Return the bytes the served weights take (int8 linear layers count one byte each)."""
+        total = 0
+        for module in self.backbone.modules():
+            weight = getattr(module, "weight", None)
+            if callable(weight):  # a quantized Linear packs its weight
+                packed = weight()
+                total += packed.numel() * packed.element_size()
+                bias = module.bias()
+                total += bias.numel() * bias.element_size() if bias is not None else 0
+            else:
+                for param in module.parameters(recurse=False):
+                    total += param.numel() * param.element_size()
+        return total
+
     def save(self, path: Path) -> None:
-        """Write the (fine-tuned) encoder as a sentence-transformers folder."""
+        """Write the (fine-tuned) float encoder as a sentence-transformers folder."""
+        if self.st is None:
+            raise RuntimeError("This encoder was loaded for serving only and cannot be saved.")
         self.st.save(str(path))

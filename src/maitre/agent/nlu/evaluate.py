@@ -43,7 +43,7 @@ def model_memory_mb(model: NluModel) -> float:
     total = 0
     encoder = clf.encoder_
     if encoder is not None:
-        total += sum(p.numel() * p.element_size() for p in encoder.backbone.parameters())
+        total += encoder.memory_bytes()
     for head in (clf.lex_head_, clf.emb_head_):
         if head is not None:
             total += head.W_.nbytes + head.b_.nbytes
@@ -133,8 +133,12 @@ def evaluate(
     params: ClassifierParams | None = None,
     progress: Progress | None = None,
     latency_sample: int = LATENCY_SAMPLE,
+    save_to: Path | None = None,
 ) -> dict[str, Any]:
-    """Train on ``train_path`` only, then score ``test_path``; return the JSON report."""
+    """Train on ``train_path`` only, then score ``test_path``; return the JSON report.
+
+    ``save_to`` keeps the trained model in that folder (for inspection or memory checks).
+    """
     train_data = read_training_data(train_path)
     test_data = read_training_data(test_path)
     gc.collect()
@@ -143,6 +147,8 @@ def evaluate(
     model = result.model
     report = evaluate_model(model, test_data, known=set(result.intents))
     report.update(latency_ms(model, test_data.texts, latency_sample))
+    if save_to is not None:
+        model.save(save_to)
     described = model.classifier.describe()
     report.update(
         {

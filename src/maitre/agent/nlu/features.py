@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from maitre.agent.nlu.text import tokenize
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 class WordAnalyzer:
@@ -20,6 +24,9 @@ class WordAnalyzer:
         grams = list(words)
         for n in range(2, self.ngrams + 1):
             grams.extend(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
+        # Single Chinese characters carry meaning (退, 钱, 货) that a jieba word can hide, and
+        # the character n-grams start at two.
+        grams.extend(ch for w in words if len(w) > 1 and _CJK.match(w) for ch in w)
         return grams
 
 

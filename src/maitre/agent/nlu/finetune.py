@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from maitre.agent.nlu.encoder import SentenceEncoder
+from maitre.agent.nlu.encoder import SentenceEncoder, batch_threads, threads
 
 log = logging.getLogger("maitre.nlu.finetune")
 Progress = Callable[[float, str], None]
@@ -96,41 +96,49 @@ def finetune(
     started = time.monotonic()
     encoder.backbone.train()
     step, loss_value = 0, float("nan")
-    try:
-        while step < plan[0]:
-            for batch in _batches(y, params, rng):
-                if step >= plan[0]:
-                    break
-                elapsed = time.monotonic() - started
-                if params.time_budget_s and step >= BUDGET_PROBE_STEPS and step % 8 == 0:
-                    rate = elapsed / step
-                    affordable = step + int((params.time_budget_s - elapsed) / rate)
-                    if affordable < plan[0]:
-                        plan[0] = max(step + 1, affordable)
-                        log.info("nlu.finetune.shortened", extra={"steps": plan[0]})
-                if params.time_budget_s and elapsed > params.time_budget_s:
-                    log.info("nlu.finetune.budget_reached", extra={"steps": step})
-                    plan[0] = step
-                    break
-                target = torch.as_tensor(y[batch])
-                emb = encoder.embed(encoder.features([texts[i] for i in batch]))
-                logits = params.scale * emb @ F.normalize(head, dim=-1).T
-                loss: Any = F.cross_entropy(logits, target, label_smoothing=params.label_smoothing)
-                if params.supcon_weight:
-                    loss = loss + params.supcon_weight * _supcon(emb, target, params.temperature)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(encoder.backbone.parameters(), 1.0)
-                optimizer.step()
-                schedule.step()
-                step += 1
-                loss_value = float(loss.detach())
-                if progress and (step % 10 == 0 or step == plan[0]):
-                    progress(
-                        step / plan[0], f"fine-tuning step {step}/{plan[0]}, loss {loss_value:.3f}"
+    with threads(batch_threads()):
+        try:
+            while step < plan[0]:
+                for batch in _batches(y, params, rng):
+                    if step >= plan[0]:
+                        break
+                    elapsed = time.monotonic() - started
+                    if params.time_budget_s and step >= BUDGET_PROBE_STEPS and step % 8 == 0:
+                        rate = elapsed / step
+                        affordable = step + int((params.time_budget_s - elapsed) / rate)
+                        # Re-planned as the machine's speed changes, never past the plan.
+                        revised = min(planned, max(step + 1, affordable))
+                        if revised != plan[0]:
+                            plan[0] = revised
+                            log.info("nlu.finetune.replanned", extra={"steps": revised})
+                    if params.time_budget_s and elapsed > params.time_budget_s:
+                        log.info("nlu.finetune.budget_reached", extra={"steps": step})
+                        plan[0] = step
+                        break
+                    target = torch.as_tensor(y[batch])
+                    emb = encoder.embed(encoder.features([texts[i] for i in batch]))
+                    logits = params.scale * emb @ F.normalize(head, dim=-1).T
+                    loss: Any = F.cross_entropy(
+                        logits, target, label_smoothing=params.label_smoothing
                     )
-    finally:
-        encoder.backbone.eval()
+                    if params.supcon_weight:
+                        loss = loss + params.supcon_weight * _supcon(
+                            emb, target, params.temperature
+                        )
+                    optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    torch.nn.utils.clip_grad_norm_(encoder.backbone.parameters(), 1.0)
+                    optimizer.step()
+                    schedule.step()
+                    step += 1
+                    loss_value = float(loss.detach())
+                    if progress and (step % 10 == 0 or step == plan[0]):
+                        progress(
+                            step / plan[0],
+                            f"fine-tuning step {step}/{plan[0]}, loss {loss_value:.3f}",
+                        )
+        finally:
+            encoder.backbone.eval()
     return {
         "steps": float(step),
         "planned_steps": float(planned),

@@ -54,6 +54,10 @@ class FakeEncoder:
     """Bag-of-hashed-words vectors: deterministic, instant, good enough to exercise fusion."""
 
     dim = 64
+    quantized = False
+
+    def quantize(self, *, keep_float: bool = True) -> None:
+        self.quantized = True
 
     def encode(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)

@@ -113,3 +113,17 @@ def test_label_names_become_examples_only_when_they_read_as_words() -> None:
         1: "order status",
     }
     assert label_texts(["intent_1", "intent_2", "refund?"]) == {2: "refund"}
+
+
+def test_each_language_can_have_its_own_fusion(fake_encoder: FakeEncoder) -> None:
+    texts, intents = toy_data()
+    clf = IntentClassifier(ClassifierParams(finetune=False, val_fraction=0.5)).fit(
+        texts, intents, encoder=fake_encoder
+    )
+    lex = np.array([[2.0, 0.0], [2.0, 0.0]])
+    emb = np.array([[0.0, 2.0], [0.0, 2.0]])
+    clf.fusion_ = Fusion(weight=0.0)
+    clf.language_fusion_ = {"zh": Fusion(weight=1.0)}
+    fused = clf._fuse(lex, emb, np.array(["en", "zh"]))
+    assert fused[0].argmax() == 1  # English follows the encoder
+    assert fused[1].argmax() == 0  # Chinese follows the lexical head

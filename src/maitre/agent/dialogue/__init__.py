@@ -1,0 +1,1 @@
+"""Dialogue: state tracking, task flows, policy, CRM tools, handoff and replies."""
