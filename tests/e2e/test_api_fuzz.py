@@ -20,6 +20,7 @@ from maitre.users.roles import Role
 from tests.factories import make_customer
 
 _state: dict[str, Any] = {}
+STREAMING_PATHS = ("/conversations/stream", "/conversations/{conversation_id}/events")
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +48,12 @@ def test_no_request_gets_a_server_error(fuzz_app: Any) -> None:
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", fuzz_app)
     headers = {"Authorization": f"Bearer {_state['token']}"}
     failures: list[str] = []
-    operations = [result.ok() for result in schema.get_all_operations()]
+    # Server-sent event streams run until their timeout: covered by their own tests instead.
+    operations = [
+        op
+        for op in (result.ok() for result in schema.get_all_operations())
+        if not op.path.endswith(STREAMING_PATHS)
+    ]
     assert len(operations) >= 5
 
     for operation in operations:

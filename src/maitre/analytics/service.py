@@ -1,9 +1,10 @@
 """Customer profiles and segments, computed on demand from the CRM.
 
-Nothing is persisted: ``snapshot`` builds the feature frame (``maitre.ml.features``), scores RFM
-and clusters buyers, and keeps the result in a small in-process cache keyed by the database,
-the UTC day and a fingerprint of the customer, order, ticket, conversation and product tables
-(row count, max id, last update), so repeated requests on unchanged data are cheap and any
+Profiles are not persisted (a profile adds the churn and CLV scores a refresh stored, see
+``maitre.analytics.scoring``): ``snapshot`` builds the feature frame (``maitre.ml.features``),
+scores RFM and clusters buyers, and keeps the result in a small in-process cache keyed by the
+database, the UTC day and a fingerprint of the customer, order, ticket, conversation and product
+tables (row count, max id, last update), so repeated requests on unchanged data are cheap and any
 write through the services gives fresh results. Each process (API worker, CLI) has its own
 cache. A change that touches no row count, id or ``updated_at`` (a conversation's csat) shows
 up the next UTC day or on the next write.
@@ -23,6 +24,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from maitre.analytics import scores as stored_scores
 from maitre.analytics.schemas import (
     ClusterRead,
     ClusterRef,
@@ -134,7 +136,20 @@ def profile(*, session: Session, customer_id: int) -> ProfileRead:
         value = scores[name]
         return None if value is pd.NA or value is None else int(value)
 
+    stored = stored_scores.get(session=session, customer_id=customer_id)
+    threshold = stored_scores.churn_threshold(session=session) if stored else None
+    probability = stored.churn_probability if stored else None
     return ProfileRead(
+        churn_probability=probability,
+        churn_reasons=stored_scores.reasons(stored) if stored else [],
+        churn_model_version=stored.churn_model_version if stored else None,
+        churn_at_risk=(
+            probability >= threshold if probability is not None and threshold is not None else None
+        ),
+        clv=stored.clv if stored else None,
+        expected_purchases=stored.expected_purchases if stored else None,
+        probability_alive=stored.probability_alive if stored else None,
+        scored_at=stored.scored_at if stored else None,
         customer_id=customer_id,
         as_of=snap.as_of,
         features={str(k): _plain(v) for k, v in row.items()},

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from maitre.errors import MaitreError
+from maitre.errors import MaitreError, RateLimited
 
 log = logging.getLogger("maitre.api")
 PROBLEM_BASE = "https://maitre.dev/problems/"
@@ -46,7 +46,12 @@ def _jsonable(value: Any) -> Any:
 async def _maitre_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, MaitreError)
     errors = [{"loc": e.loc, "msg": e.msg, "type": e.type} for e in exc.errors] or None
-    return problem(exc.status, exc.title, str(exc), exc.slug, errors=errors, **_jsonable(exc.extra))
+    response = problem(
+        exc.status, exc.title, str(exc), exc.slug, errors=errors, **_jsonable(exc.extra)
+    )
+    if isinstance(exc, RateLimited) and "retry_after" in exc.extra:
+        response.headers["Retry-After"] = str(exc.extra["retry_after"])
+    return response
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:

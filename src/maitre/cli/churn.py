@@ -82,3 +82,39 @@ def _print_summary(report: dict[str, Any]) -> None:
         reasons = "; ".join(r["text"] for r in ex["reasons"]) or "no strong reason"
         who = ex["id"] or f"line {ex['line']}"
         console.print(f"  {who}: {ex['churn_probability']:.0%} — {reasons}", highlight=False)
+
+
+@app.command("bias")
+def bias(
+    json_out: Path | None = typer.Option(None, "--json", help="Also write the report here."),
+) -> None:
+    """Show the active churn model's recall, precision and AUC per language, country, segment."""
+    from maitre.analytics import scores
+    from maitre.cli.common import session_scope
+
+    with session_scope() as session:
+        found = scores.bias(session=session)
+    report = found.report
+    if json_out is not None:
+        json_out.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    overall = report.get("overall", {})
+    console.print(
+        f"churn v{found.version}: threshold {report.get('threshold')}, overall recall "
+        f"{overall.get('recall')}, flag when recall trails by more than "
+        f"{report.get('max_recall_gap')}"
+    )
+    table = Table("by", "group", "n", "positives", "recall", "precision", "AUC", "flag rate", "")
+    for by, groups in report.get("groups", {}).items():
+        for name, stats in groups.items():
+            table.add_row(
+                by,
+                name,
+                str(stats["n"]),
+                str(stats["positives"]),
+                str(stats["recall"]),
+                str(stats["precision"]),
+                str(stats["roc_auc"]),
+                str(stats["positive_rate"]),
+                "[red]FLAG[/]" if stats.get("flagged") else "",
+            )
+    console.print(table)

@@ -8,6 +8,7 @@ from alembic.script import ScriptDirectory
 from rich.table import Table
 from sqlalchemy import text
 
+from maitre.agent.llm import endpoint_status
 from maitre.bootstrap import Runtime
 from maitre.cli.common import console, runtime
 from maitre.db.migrate import alembic_config
@@ -44,7 +45,7 @@ def _model_checks(rt: Runtime) -> list[tuple[str, bool, str]]:
 
 
 def doctor() -> None:
-    """Check the database, migrations, task queue and models; exit 1 if something is wrong."""
+    """Check the database, migrations, queue, models and LLM endpoint; exit 1 if one is wrong."""
     checks: list[tuple[str, bool, str]] = []
     with runtime() as rt:
         url = rt.settings.resolved_database_url
@@ -76,6 +77,7 @@ def doctor() -> None:
                 )
             )
         checks.extend(rt.queue.checks())
+        checks.append(("llm", *endpoint_status(rt.settings)))
     table = Table("check", "status", "detail")
     for name, ok, detail in checks:
         table.add_row(name, "[green]ok[/]" if ok else "[red]FAIL[/]", detail)

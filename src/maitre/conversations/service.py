@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from maitre.common.pagination import Page, PageParams, paginate
@@ -22,11 +22,12 @@ from maitre.conversations.schemas import (
     ConversationCreate,
     ConversationRead,
     ConversationUpdate,
+    MessageRead,
 )
 from maitre.customers import service as customers
 from maitre.db.base import utcnow
 from maitre.errors import Conflict, FieldError, NotFound, ValidationFailed
-from maitre.events import emit
+from maitre.events import emit, has_subscribers
 from maitre.timeline import service as timeline
 from maitre.users import service as users
 
@@ -36,6 +37,7 @@ SORTABLE = {
     "ended_at": Conversation.ended_at,
     "status": Conversation.status,
 }
+MESSAGE_EVENT = "conversation.message_added"
 _TRACKED = ("customer_id", "language", "assignee_id", "outcome", "csat", "summary", "status")
 
 
@@ -47,6 +49,7 @@ class ConversationFilter:
     status: ConversationStatus | None = None
     assignee_id: int | None = None
     channel: str | None = None
+    q: str | None = None
 
 
 def _missing(field: str, message: str) -> ValidationFailed:
@@ -93,7 +96,25 @@ def list_(
         stmt = stmt.where(Conversation.assignee_id == filters.assignee_id)
     if filters.channel is not None:
         stmt = stmt.where(Conversation.channel == filters.channel)
+    if filters.q:
+        stmt = stmt.where(_matches(filters.q))
     return paginate(session, stmt, id_column=Conversation.id, params=params, sortable=SORTABLE)
+
+
+def _matches(q: str) -> ColumnElement[bool]:
+    """Match conversations whose id is ``q`` or that have a message containing ``q``."""
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    in_text = (
+        select(Message.id)
+        .where(
+            Message.conversation_id == Conversation.id,
+            Message.text.ilike(f"%{escaped}%", escape="\\"),
+        )
+        .exists()
+    )
+    if q.isascii() and q.isdigit() and len(q) < 10:
+        return or_(Conversation.id == int(q), in_text)
+    return in_text
 
 
 def list_for_customer(*, session: Session, customer_id: int, limit: int = 50) -> list[Conversation]:
@@ -107,11 +128,24 @@ def list_for_customer(*, session: Session, customer_id: int, limit: int = 50) ->
     return list(session.scalars(stmt))
 
 
-def create(*, session: Session, data: ConversationCreate, actor: str = "system") -> Conversation:
-    """Start a conversation; it begins with the bot."""
+def create(
+    *,
+    session: Session,
+    data: ConversationCreate,
+    actor: str = "system",
+    api_key_id: int | None = None,
+    state: dict[str, Any] | None = None,
+) -> Conversation:
+    """Start a conversation; it begins with the bot (``api_key_id``: the key that started it)."""
     values = data.model_dump()
     _check_refs(session, values)
-    conversation = Conversation(**values, status=ConversationStatus.BOT, started_at=utcnow())
+    conversation = Conversation(
+        **values,
+        status=ConversationStatus.BOT,
+        started_at=utcnow(),
+        api_key_id=api_key_id,
+        state=state or {},
+    )
     session.add(conversation)
     session.flush()
     if conversation.customer_id is not None:
@@ -241,6 +275,9 @@ def add_message(
     )
     session.add(message)
     session.flush()
+    if has_subscribers(session, MESSAGE_EVENT):
+        payload = MessageRead.model_validate(message).model_dump(mode="json")
+        emit(session=session, type=MESSAGE_EVENT, data=payload)
     return message
 
 
@@ -324,3 +361,35 @@ def hand_off(
         data={**public(conversation), "reason": reason},
     )
     return conversation
+
+
+def messages_after(
+    *, session: Session, after_id: int, conversation_id: int | None = None, limit: int = 100
+) -> list[Message]:
+    """Return messages with an id above ``after_id`` (of one conversation, or all), oldest first."""
+    stmt = select(Message).where(Message.id > after_id)
+    if conversation_id is not None:
+        stmt = stmt.where(Message.conversation_id == conversation_id)
+    return list(session.scalars(stmt.order_by(Message.id).limit(limit)))
+
+
+def last_message_id(*, session: Session, conversation_id: int | None = None) -> int:
+    """Return the highest message id (of one conversation, or all); 0 when there is none."""
+    stmt = select(func.max(Message.id))
+    if conversation_id is not None:
+        stmt = stmt.where(Message.conversation_id == conversation_id)
+    return int(session.scalar(stmt) or 0)
+
+
+def status_snapshot(
+    *, session: Session, since: datetime, conversation_id: int | None = None
+) -> dict[int, tuple[str, int | None]]:
+    """Return (status, assignee) of one conversation, or of all open or closed since ``since``."""
+    stmt = select(Conversation.id, Conversation.status, Conversation.assignee_id)
+    if conversation_id is not None:
+        stmt = stmt.where(Conversation.id == conversation_id)
+    else:
+        stmt = stmt.where(
+            or_(Conversation.status.not_in(list(CLOSED_STATUSES)), Conversation.ended_at >= since)
+        )
+    return {row[0]: (str(row[1]), row[2]) for row in session.execute(stmt)}

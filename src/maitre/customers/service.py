@@ -55,6 +55,7 @@ class CustomerFilter:
     country: str | None = None
     tag: str | None = None
     company: str | None = None
+    ids: frozenset[int] | None = None  # only these customers (e.g. one analytics segment)
 
 
 def get(*, session: Session, customer_id: int) -> Customer:
@@ -105,6 +106,8 @@ def list_(*, session: Session, filters: CustomerFilter, params: PageParams) -> P
         stmt = stmt.where(Customer.company == filters.company)
     if filters.tag:
         stmt = stmt.where(_has_tag(session, filters.tag))
+    if filters.ids is not None:
+        stmt = stmt.where(Customer.id.in_(sorted(filters.ids)))
     return paginate(session, stmt, id_column=Customer.id, params=params, sortable=SORTABLE)
 
 
@@ -121,6 +124,24 @@ def _flush_unique(session: Session, customer: Customer) -> None:
             f"Another customer already has email {customer.email!r} or external id "
             f"{customer.external_id!r}."
         ) from exc
+
+
+def _check_unique_change(session: Session, customer: Customer, values: dict[str, Any]) -> None:
+    """Refuse an email or external id another customer has, before anything is flushed.
+
+    A clash found by the flush itself would roll back the caller's whole transaction
+    (the pending change is flushed before the savepoint exists), so check first.
+    """
+    email = values.get("email")
+    if email and email != customer.email:
+        other = get_by_email(session=session, email=email)
+        if other is not None and other.id != customer.id:
+            raise Conflict(f"Another customer already has email {email!r}.")
+    external_id = values.get("external_id")
+    if external_id and external_id != customer.external_id:
+        other = get_by_external_id(session=session, external_id=external_id)
+        if other is not None and other.id != customer.id:
+            raise Conflict(f"Another customer already has external id {external_id!r}.")
 
 
 def create(*, session: Session, data: CustomerCreate, actor: str = "system") -> Customer:
@@ -162,6 +183,7 @@ def update(
         values["email"] = values["email"].lower()
     if "name" in values and values["name"] is None:
         del values["name"]
+    _check_unique_change(session, customer, values)
     for key, value in values.items():
         setattr(customer, key, value)
     _flush_unique(session, customer)
@@ -230,3 +252,8 @@ def fingerprint(*, session: Session) -> tuple[Any, ...]:
     """Return (count, max id, max updated_at) of customers, to tell when customer data changed."""
     stmt = select(func.count(Customer.id), func.max(Customer.id), func.max(Customer.updated_at))
     return tuple(session.execute(stmt).one())
+
+
+def tag_condition(*, session: Session, tag: str) -> Any:
+    """Return a SQL condition true for customers carrying ``tag`` (for other domains' queries)."""
+    return _has_tag(session, tag)

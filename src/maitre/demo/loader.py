@@ -19,6 +19,7 @@ from maitre.customers.schemas import CustomerCreate, CustomerUpdate
 from maitre.demo import bulk, load_support
 from maitre.demo.clock import DemoClock
 from maitre.demo.generator import DemoData, DemoStaff
+from maitre.kb import demo as kb_demo
 from maitre.products import service as products
 from maitre.products.schemas import ProductCreate
 from maitre.users import service as users
@@ -56,6 +57,7 @@ def steps(data: DemoData) -> int:
         + len(data.notes)
         + len(data.leads)
         + len(data.deals)
+        + len(kb_demo.files())
     )
 
 
@@ -160,6 +162,10 @@ def load(*, session: Session, data: DemoData, progress: Progress | None = None) 
         }
         refs = load_support.Refs(customers=customer_ids, orders=order_ids, staff=staff_ids)
         support = load_support.load(session, clock, data, refs, tick)
+        # The shop's help articles date from its opening, like the catalogue.
+        clock.at = min(s.created_at for s in data.products)
+        support["kb_articles"] = kb_demo.load(session=session)
+        tick("kb", support["kb_articles"])
     result.counts = {
         "customers": len(data.customers) + support.pop("lead_customers", 0),
         "products": len(data.products),

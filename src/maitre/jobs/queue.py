@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from maitre.agent.nlu import tasks as nlu_tasks
 from maitre.config import Settings
 from maitre.db.base import utcnow
-from maitre.jobs import maintenance, webhooks
+from maitre.jobs import analytics, conversations, maintenance, webhooks
 from maitre.jobs.context import HEARTBEAT_KEY, JobContext
 from maitre.webhooks.transport import GuardedSender, Sender
 
@@ -32,7 +32,13 @@ DEFAULT_NAME = "maitre"
 
 
 Registrar = Callable[[Any, JobContext], dict[str, Any]]
-REGISTRARS: tuple[Registrar, ...] = (webhooks.register, maintenance.register, nlu_tasks.register)
+REGISTRARS: tuple[Registrar, ...] = (
+    webhooks.register,
+    maintenance.register,
+    nlu_tasks.register,
+    analytics.register,
+    conversations.register,
+)
 
 
 class UnknownTask(KeyError):

@@ -191,3 +191,24 @@ def units_by_period(
 def last_sale(*, session: Session) -> datetime | None:
     """Return when the latest counted order was placed."""
     return session.scalar(select(func.max(Order.placed_at)).where(Order.status.not_in(NOT_SALES)))
+
+
+def top_products(
+    *, session: Session, category: str | None = None, since: datetime | None = None, limit: int = 10
+) -> list[tuple[int, int]]:
+    """Return (product id, units sold) of active, in-stock products, best sellers first."""
+    units = func.sum(OrderLine.quantity).label("u")
+    stmt = (
+        select(OrderLine.product_id, units)
+        .join(Order, Order.id == OrderLine.order_id)
+        .join(Product, Product.id == OrderLine.product_id)
+        .where(Order.status.not_in(NOT_SALES), Product.is_active.is_(True), Product.stock > 0)
+        .group_by(OrderLine.product_id)
+        .order_by(units.desc(), OrderLine.product_id)
+        .limit(limit)
+    )
+    if category is not None:
+        stmt = stmt.where(func.lower(Product.category) == category.strip().lower())
+    if since is not None:
+        stmt = stmt.where(Order.placed_at >= since)
+    return [(int(r.product_id), int(r.u)) for r in session.execute(stmt)]

@@ -227,4 +227,21 @@ def low_stock(
     return LowStockReport(lead_time_weeks=lead_time_weeks, items=items[:limit])
 
 
-__all__ = ["SalesFilter", "basket", "cohorts", "forecast_category", "forecast_product", "low_stock"]
+def popular_products(
+    *, session: Session, category: str | None = None, limit: int = 10, since: datetime | None = None
+) -> list[Product]:
+    """Return the best-selling active products in stock, in ``category`` if given."""
+    ranked = queries.top_products(session=session, category=category, since=since, limit=limit)
+    found = {p.id: p for p in products.get_many(session=session, ids=[pid for pid, _ in ranked])}
+    return [found[pid] for pid, _ in ranked if pid in found]
+
+
+__all__ = [
+    "SalesFilter",
+    "basket",
+    "cohorts",
+    "forecast_category",
+    "forecast_product",
+    "low_stock",
+    "popular_products",
+]

@@ -37,4 +37,14 @@ DEFAULT_TRAINERS: tuple[DefaultModel, ...] = (
         "Intents and out-of-scope, English and Chinese, from the shipped shop examples",
         "maitre.agent.nlu.tasks:train_default",
     ),
+    DefaultModel(
+        "churn",
+        "Churn risk with reasons, LightGBM on a time split of the CRM's orders",
+        "maitre.ml.churn_crm_train:train_default",
+    ),
+    DefaultModel(
+        "recs",
+        "Product recommendations (EASE + hybrid MF) from the CRM's orders",
+        "maitre.ml.recs_crm:train_default",
+    ),
 )

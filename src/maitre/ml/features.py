@@ -174,3 +174,38 @@ def customer_features(*, session: Session, as_of: datetime | None = None) -> pd.
     out["channel"] = _main_channel(session, as_of).reindex(out.index).fillna("none").astype(str)
     out.index.name = "customer_id"
     return out
+
+
+def last_order_at(*, session: Session, as_of: datetime) -> pd.Series:
+    """Return the time of each buyer's last order that was not cancelled, as of ``as_of``."""
+    facts = _order_frame(session, _utc(as_of))
+    return facts["last_at"].dropna()
+
+
+def purchase_summary(*, session: Session, as_of: datetime) -> pd.DataFrame:
+    """Return BG/NBD inputs per buyer: repeat orders, recency and age in days, mean order value."""
+    now = pd.Timestamp(_utc(as_of))
+    facts = _order_frame(session, now.to_pydatetime())
+    live = facts["orders"] - facts["cancelled"]
+    facts = facts[(live > 0) & facts["first_at"].notna()]
+    live = live[facts.index]
+    kept = (live - facts["returned"]).clip(lower=1.0)
+    out = pd.DataFrame(index=facts.index)
+    out["frequency"] = live - 1.0
+    out["recency"] = ((facts["last_at"] - facts["first_at"]) / _DAY).clip(lower=0.0)
+    out["T"] = ((now - facts["first_at"]) / _DAY).clip(lower=0.0)
+    out["T"] = out[["T", "recency"]].max(axis=1)
+    out["monetary"] = facts["kept_value"] / kept
+    out["last_order_at"] = facts["last_at"]
+    out.index.name = "customer_id"
+    return out
+
+
+def purchases(*, session: Session, as_of: datetime | None = None) -> pd.DataFrame:
+    """Return (customer_id, product_id, amount) of every customer-product pair bought."""
+    rows = orders.line_spend(session=session, as_of=_utc(as_of or datetime.now(UTC)))
+    frame = pd.DataFrame(rows, columns=["customer_id", "product_id", "amount"])
+    frame["customer_id"] = frame["customer_id"].astype(np.int64)
+    frame["product_id"] = frame["product_id"].astype(np.int64)
+    frame["amount"] = pd.to_numeric(frame["amount"]).astype(float)
+    return frame

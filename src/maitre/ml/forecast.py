@@ -155,7 +155,7 @@ class DemandForecaster(BaseEstimator):  # type: ignore[misc]
         y, dates = _as_series(series, self.freq)
         self.y_, self.dates_ = y, dates
         tail = 1 - self.coverage
-        self.mean_only_ = len(y) < MIN_HISTORY[self.freq] + self.horizon
+        self.mean_only_ = self._too_short(len(y))
         if self.mean_only_:
             self.model_ = None
             recent = y[-LEVEL_WINDOW[self.freq] :]
@@ -170,6 +170,16 @@ class DemandForecaster(BaseEstimator):  # type: ignore[misc]
             self.q_ = self._calibrate(y, dates, tail)
         self.model_ = self._fit_gbm(y, dates, len(y) - 1)
         return self
+
+    def _too_short(self, n: int) -> bool:
+        """Tell whether ``n`` periods are too few to train (and calibrate) the tree model."""
+        if n < MIN_HISTORY[self.freq] + self.horizon:
+            return True
+        if not self.calibrate:
+            return False
+        # The interval is learned by a model fitted before the held-out tail; it needs rows.
+        cut = n - 1 - max(2 * self.horizon, n // 2)
+        return cut - self.horizon <= LEVEL_WINDOW[self.freq] // 2
 
     def _calibrate(
         self, y: np.ndarray, dates: pd.DatetimeIndex, tail: float

@@ -91,6 +91,32 @@ def get_by_number_exact(*, session: Session, number: str) -> Order | None:
     return session.scalar(select(Order).where(Order.number == number))
 
 
+def get_by_number_for_customer(*, session: Session, customer_id: int, number: str) -> Order | None:
+    """Return ``customer_id``'s order with ``number`` (read as ``get_by_number`` does), if any.
+
+    Another customer's order is not found, exactly like a number that does not exist.
+    """
+    wanted = number.replace("\x00", "").strip().lstrip("#")
+    if not wanted or len(wanted) > 40:
+        return None
+    candidates = [wanted, wanted.upper()]
+    if wanted.isdigit() and len(wanted) <= 12:
+        candidates.append(generated_number(int(wanted)))
+    for candidate in dict.fromkeys(candidates):
+        order = session.scalar(
+            select(Order).where(Order.number == candidate, Order.customer_id == customer_id)
+        )
+        if order is not None:
+            return order
+    return None
+
+
+def latest_for_customer(*, session: Session, customer_id: int) -> Order | None:
+    """Return the customer's most recently placed order, if any."""
+    found = list_for_customer(session=session, customer_id=customer_id, limit=1)
+    return found[0] if found else None
+
+
 def list_(*, session: Session, filters: OrderFilter, params: PageParams) -> Page[Order]:
     """Return one page of orders matching ``filters`` (newest placed first by default)."""
     stmt = select(Order)
@@ -386,3 +412,16 @@ def fingerprint(*, session: Session) -> tuple[Any, ...]:
     """Return (count, max id, max updated_at) of orders, to tell when order data changed."""
     stmt = select(func.count(Order.id), func.max(Order.id), func.max(Order.updated_at))
     return tuple(session.execute(stmt).one())
+
+
+def top_products(*, session: Session, limit: int = 100) -> list[tuple[int, int]]:
+    """Return (product_id, distinct buyers) of the most widely bought products, uncancelled."""
+    stmt = (
+        select(OrderLine.product_id, func.count(func.distinct(Order.customer_id)).label("n"))
+        .join(Order, OrderLine.order_id == Order.id)
+        .where(Order.cancelled_at.is_(None))
+        .group_by(OrderLine.product_id)
+        .order_by(func.count(func.distinct(Order.customer_id)).desc(), OrderLine.product_id)
+        .limit(limit)
+    )
+    return [(int(pid), int(n)) for pid, n in session.execute(stmt)]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, literal, or_, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -30,6 +32,18 @@ SORTABLE = {
     "created_at": Product.created_at,
     "updated_at": Product.updated_at,
 }
+
+_WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+|[a-z0-9]+(?:[-'][a-z0-9]+)*")
+_MAX_WORDS = 8
+_STOP = frozenset(  # words of a question, not of a product name
+    {"a", "an", "the", "my", "your", "of", "for", "and", "or", "with", "in", "on", "to"}
+    | {"do", "does", "you", "have", "has", "is", "are", "it", "i", "me", "any", "some"}
+    | {"what", "how", "much", "many", "price", "cost", "stock", "available"}
+)
+_FUZZY_SCAN = 20_000  # names compared for a typo; a bigger catalogue is cut here
+_FUZZY_CUTOFF = 0.6
+_CANDIDATES = 50  # products re-scored in Python after the SQL word match
+_DESCRIPTION_WEIGHT = 0.9  # a match in the description counts a little less than in the name
 
 _TRACKED = ("sku", "name", "category", "price", "currency", "stock", "description", "is_active")
 
@@ -87,6 +101,92 @@ def list_(*, session: Session, filters: ProductFilter, params: PageParams) -> Pa
     return paginate(
         session, stmt, id_column=Product.id, params=params, sortable=SORTABLE, default_sort="name"
     )
+
+
+def _words(text: str) -> list[str]:
+    """Split a customer's text into search words: latin words (singular), Chinese bigrams."""
+    words: list[str] = []
+    for token in _WORD.findall(text.lower()):
+        if not token.isascii():
+            parts = (
+                [token] if len(token) <= 2 else [token[i : i + 2] for i in range(len(token) - 1)]
+            )
+        elif len(token) > 3 and token.endswith("s"):
+            parts = [token[:-1]]  # "earbuds" also finds "Earbud"
+        else:
+            parts = [token]
+        for word in parts:
+            if word not in words and word not in _STOP and (len(word) > 1 or not word.isascii()):
+                words.append(word)
+    return words[:_MAX_WORDS]
+
+
+def _hits(column: Any, words: list[str]) -> Any:
+    lowered = func.lower(column)
+    parts = (case((lowered.contains(w, autoescape=True), 1), else_=0) for w in words)
+    return sum(parts, start=literal(0))
+
+
+def _coverage(words: list[str], product: Product) -> float:
+    """Mean of the share of the query's words in the name and of the name's words in the query."""
+    name = product.name.lower()
+    in_name = sum(1 for w in words if w in name or w in product.sku.lower())
+    own = _words(product.name) or [name]
+    in_query = sum(1 for w in own if any(w in q or q in w for q in words))
+    return round((in_name / len(words) + in_query / len(own)) / 2, 4)
+
+
+def search(*, session: Session, text: str, limit: int = 5) -> list[tuple[Product, float]]:
+    """Return products for a customer's words, best first, with a match score in 0..1.
+
+    An exact sku wins alone (1.0). Otherwise the score is the mean of the share of the words
+    found in a product's name (or sku) and the share of the name's words found in the text;
+    active products come first on ties. No name match: descriptions (which may hold other
+    languages' names) are searched, then names close to the text (typos).
+    """
+    text = text.replace("\x00", "").strip()[:200]
+    if not text:
+        return []
+    exact = get_by_sku(session=session, sku=text) or get_by_sku(session=session, sku=text.upper())
+    if exact is not None:
+        return [(exact, 1.0)]
+    words = _words(text)
+    if not words:
+        return []
+    hits = (_hits(Product.name, words) + _hits(Product.sku, words)).label("hits")
+    stmt = select(Product).where(hits > 0).order_by(hits.desc(), Product.id).limit(_CANDIDATES)
+    scored = [(p, _coverage(words, p)) for p in session.scalars(stmt)]
+    if not scored:
+        described = _hits(Product.description, words).label("hits")
+        by_description = (
+            select(Product, described)
+            .where(described > 0)
+            .order_by(described.desc(), Product.id)
+            .limit(_CANDIDATES)
+        )
+        scored = [
+            (p, round(_DESCRIPTION_WEIGHT * int(n) / len(words), 4))
+            for p, n in session.execute(by_description)
+        ]
+    if not scored:
+        return _close_names(session, text, limit)
+    scored.sort(key=lambda item: (-item[1], not item[0].is_active, len(item[0].name), item[0].id))
+    return scored[:limit]
+
+
+def _close_names(session: Session, text: str, limit: int) -> list[tuple[Product, float]]:
+    rows = session.execute(
+        select(Product.id, Product.name).where(Product.is_active.is_(True)).limit(_FUZZY_SCAN)
+    ).all()
+    by_name = {str(n).lower(): int(i) for i, n in rows}
+    close = difflib.get_close_matches(text.lower(), list(by_name), n=limit, cutoff=_FUZZY_CUTOFF)
+    return [
+        (
+            get(session=session, product_id=by_name[n]),
+            round(difflib.SequenceMatcher(None, text.lower(), n).ratio(), 4),
+        )
+        for n in close
+    ]
 
 
 def public(product: Product) -> dict[str, Any]:

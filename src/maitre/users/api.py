@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response, status
 
 from maitre.api.deps import PrincipalDep, SessionDep, require
+from maitre.api.ratelimit import client_address, limiter_for
 from maitre.common.ids import IdPath
 from maitre.users import service
 from maitre.users.schemas import (
@@ -35,6 +36,9 @@ def start_session(request: Request, user_id: int) -> str:
 
 @router.post("/auth/login", response_model=Me)
 def login(body: LoginRequest, request: Request, session: SessionDep) -> Me:
+    limiter = limiter_for(request)
+    limiter.hit("login", "address", client_address(request))
+    limiter.hit("login", "email", body.email.lower())
     user = service.authenticate_user(session=session, email=body.email, password=body.password)
     csrf = start_session(request, user.id)
     p = service.principal_for_user(user)

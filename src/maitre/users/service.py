@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from maitre.db.base import utcnow
@@ -160,3 +160,29 @@ def get_user(*, session: Session, user_id: int) -> User | None:
 def list_users(*, session: Session) -> list[User]:
     """Return every staff user, by email."""
     return list(session.scalars(select(User).order_by(User.email)))
+
+
+def update_user(
+    *, session: Session, user_id: int, role: Role | None = None, is_active: bool | None = None
+) -> User:
+    """Change a user's role or active flag; the last active admin cannot be demoted or disabled."""
+    user = get_user(session=session, user_id=user_id)
+    if user is None:
+        raise NotFound(f"User {user_id} not found.")
+    losing_admin = Role(user.role) is Role.ADMIN and (
+        (role is not None and role is not Role.ADMIN) or is_active is False
+    )
+    if losing_admin and user.is_active:
+        admins = session.scalar(
+            select(func.count())
+            .select_from(User)
+            .where(User.role == Role.ADMIN, User.is_active.is_(True))
+        )
+        if (admins or 0) <= 1:
+            raise Conflict("The last active administrator must stay an active administrator.")
+    if role is not None:
+        user.role = role
+    if is_active is not None:
+        user.is_active = is_active
+    session.flush()
+    return user

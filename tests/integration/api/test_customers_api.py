@@ -82,6 +82,15 @@ def test_duplicate_email_is_409(admin: TestClient) -> None:
     assert_problem(admin.post(URL, json=customer_payload(email="DUP@example.com")), 409)
 
 
+def test_changing_email_to_another_customers_is_409_and_keeps_working(admin: TestClient) -> None:
+    admin.post(URL, json=customer_payload(email="first@example.com"))
+    second = admin.post(URL, json=customer_payload(email="second@example.com")).json()
+    clash = admin.patch(f"{URL}/{second['id']}", json={"email": "FIRST@example.com"})
+    assert_problem(clash, 409)
+    ok = admin.patch(f"{URL}/{second['id']}", json={"name": "Renamed"})
+    assert ok.status_code == 200 and ok.json()["email"] == "second@example.com"
+
+
 def test_missing_customer_is_404(admin: TestClient) -> None:
     assert_problem(admin.get(f"{URL}/999999"), 404)
     assert_problem(admin.patch(f"{URL}/999999", json={"name": "x"}), 404)

@@ -96,3 +96,11 @@ def test_regular_series_fills_gaps_with_zero() -> None:
         {"2025-01-06": 2.0, "2025-01-20": 5.0}, "week", None, pd.Timestamp("2025-01-27")
     )
     assert s.tolist() == [2.0, 0.0, 5.0, 0.0]
+
+
+@pytest.mark.parametrize("weeks", [28, 30, 34, 40])
+def test_short_history_with_a_long_horizon_still_forecasts(weeks: int) -> None:
+    series = weekly(3, weeks=weeks)
+    frame = DemandForecaster(freq="week", horizon=12).fit(series).predict()
+    assert len(frame) == 12
+    assert (frame["lo"] <= frame["yhat"]).all() and (frame["yhat"] <= frame["hi"]).all()

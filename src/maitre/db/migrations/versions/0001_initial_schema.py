@@ -105,6 +105,36 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_import_jobs_started_at"), ["started_at"], unique=False)
 
     op.create_table(
+        "kb_articles",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=300), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("language", sa.String(length=16), nullable=False),
+        sa.Column(
+            "tags",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("source_name", sa.String(length=255), nullable=True),
+        sa.Column("source_format", sa.String(length=20), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("flagged", sa.Boolean(), nullable=False),
+        sa.Column(
+            "flag_reasons",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("created_at", maitre.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", maitre.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_kb_articles")),
+    )
+    with op.batch_alter_table("kb_articles", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_kb_articles_created_at"), ["created_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_kb_articles_flagged"), ["flagged"], unique=False)
+        batch_op.create_index(batch_op.f("ix_kb_articles_language"), ["language"], unique=False)
+        batch_op.create_index(batch_op.f("ix_kb_articles_status"), ["status"], unique=False)
+
+    op.create_table(
         "model_versions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=60), nullable=False),
@@ -184,6 +214,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_products_name"), ["name"], unique=False)
 
     op.create_table(
+        "saved_segments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column(
+            "rule",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("created_by", sa.String(length=200), nullable=False),
+        sa.Column("created_at", maitre.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", maitre.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_saved_segments")),
+        sa.UniqueConstraint("name", name=op.f("uq_saved_segments_name")),
+    )
+    with op.batch_alter_table("saved_segments", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_saved_segments_created_at"), ["created_at"], unique=False
+        )
+
+    op.create_table(
         "users",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("email", sa.String(length=320), nullable=False),
@@ -243,47 +294,68 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_api_keys_created_at"), ["created_at"], unique=False)
 
     op.create_table(
-        "conversations",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("customer_id", sa.Integer(), nullable=True),
-        sa.Column("channel", sa.String(length=20), nullable=False),
-        sa.Column("language", sa.String(length=10), nullable=False),
-        sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("started_at", maitre.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("ended_at", maitre.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("outcome", sa.String(length=60), nullable=True),
-        sa.Column("csat", sa.Integer(), nullable=True),
-        sa.Column("assignee_id", sa.Integer(), nullable=True),
+        "customer_scores",
+        sa.Column("customer_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("churn_probability", sa.Float(), nullable=True),
         sa.Column(
-            "summary",
+            "churn_reasons",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
             nullable=False,
         ),
-        sa.ForeignKeyConstraint(
-            ["assignee_id"],
-            ["users.id"],
-            name=op.f("fk_conversations_assignee_id_users"),
-            ondelete="SET NULL",
-        ),
+        sa.Column("churn_model_version", sa.Integer(), nullable=True),
+        sa.Column("clv", sa.Float(), nullable=True),
+        sa.Column("expected_purchases", sa.Float(), nullable=True),
+        sa.Column("probability_alive", sa.Float(), nullable=True),
+        sa.Column("rfm_segment", sa.String(length=40), nullable=False),
+        sa.Column("rfm_code", sa.String(length=3), nullable=True),
+        sa.Column("cluster", sa.Integer(), nullable=True),
+        sa.Column("total_spent", sa.Float(), nullable=False),
+        sa.Column("orders_count", sa.Integer(), nullable=False),
+        sa.Column("last_order_at", maitre.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("scored_at", maitre.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["customer_id"],
             ["customers.id"],
-            name=op.f("fk_conversations_customer_id_customers"),
-            ondelete="SET NULL",
+            name=op.f("fk_customer_scores_customer_id_customers"),
+            ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_conversations")),
+        sa.PrimaryKeyConstraint("customer_id", name=op.f("pk_customer_scores")),
     )
-    with op.batch_alter_table("conversations", schema=None) as batch_op:
+    with op.batch_alter_table("customer_scores", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_conversations_assignee_id"), ["assignee_id"], unique=False
+            batch_op.f("ix_customer_scores_churn_probability"), ["churn_probability"], unique=False
         )
+        batch_op.create_index(batch_op.f("ix_customer_scores_cluster"), ["cluster"], unique=False)
         batch_op.create_index(
-            batch_op.f("ix_conversations_customer_id"), ["customer_id"], unique=False
+            batch_op.f("ix_customer_scores_rfm_segment"), ["rfm_segment"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_conversations_started_at"), ["started_at"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_conversations_status"), ["status"], unique=False)
+
+    op.create_table(
+        "kb_chunks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("article_id", sa.Integer(), nullable=False),
+        sa.Column("ordinal", sa.Integer(), nullable=False),
+        sa.Column("heading", sa.String(length=300), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("token_count", sa.Integer(), nullable=False),
+        sa.Column("flagged", sa.Boolean(), nullable=False),
+        sa.Column(
+            "flag_reasons",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("embedding", sa.LargeBinary(), nullable=True),
+        sa.Column("created_at", maitre.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["article_id"],
+            ["kb_articles.id"],
+            name=op.f("fk_kb_chunks_article_id_kb_articles"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_kb_chunks")),
+    )
+    with op.batch_alter_table("kb_chunks", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_kb_chunks_article_id"), ["article_id"], unique=False)
 
     op.create_table(
         "leads",
@@ -490,6 +562,64 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "conversations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("customer_id", sa.Integer(), nullable=True),
+        sa.Column("channel", sa.String(length=20), nullable=False),
+        sa.Column("language", sa.String(length=10), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("started_at", maitre.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", maitre.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("outcome", sa.String(length=60), nullable=True),
+        sa.Column("csat", sa.Integer(), nullable=True),
+        sa.Column("assignee_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "summary",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "state",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("api_key_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["api_key_id"],
+            ["api_keys.id"],
+            name=op.f("fk_conversations_api_key_id_api_keys"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["assignee_id"],
+            ["users.id"],
+            name=op.f("fk_conversations_assignee_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_conversations_customer_id_customers"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_conversations")),
+    )
+    with op.batch_alter_table("conversations", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_conversations_api_key_id"), ["api_key_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_conversations_assignee_id"), ["assignee_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_conversations_customer_id"), ["customer_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_conversations_started_at"), ["started_at"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_conversations_status"), ["status"], unique=False)
+
+    op.create_table(
         "deals",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("title", sa.String(length=200), nullable=False),
@@ -521,6 +651,57 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_deals_lead_id"), ["lead_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_deals_owner_id"), ["owner_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_deals_stage"), ["stage"], unique=False)
+
+    op.create_table(
+        "order_lines",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("order_id", sa.Integer(), nullable=False),
+        sa.Column("product_id", sa.Integer(), nullable=False),
+        sa.Column("sku", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("unit_price", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.CheckConstraint("quantity > 0", name=op.f("ck_order_lines_quantity_positive")),
+        sa.ForeignKeyConstraint(
+            ["order_id"],
+            ["orders.id"],
+            name=op.f("fk_order_lines_order_id_orders"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["products.id"],
+            name=op.f("fk_order_lines_product_id_products"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_order_lines")),
+    )
+    with op.batch_alter_table("order_lines", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_order_lines_order_id"), ["order_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_order_lines_product_id"), ["product_id"], unique=False)
+
+    op.create_table(
+        "webhook_attempts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("delivery_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("attempted_at", maitre.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("duration_ms", sa.Double(), nullable=False),
+        sa.Column("response_excerpt", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["delivery_id"],
+            ["webhook_deliveries.id"],
+            name=op.f("fk_webhook_attempts_delivery_id_webhook_deliveries"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_attempts")),
+    )
+    with op.batch_alter_table("webhook_attempts", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_webhook_attempts_delivery_id"), ["delivery_id"], unique=False
+        )
 
     op.create_table(
         "messages",
@@ -592,34 +773,6 @@ def upgrade() -> None:
         )
 
     op.create_table(
-        "order_lines",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("order_id", sa.Integer(), nullable=False),
-        sa.Column("product_id", sa.Integer(), nullable=False),
-        sa.Column("sku", sa.String(length=64), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("quantity", sa.Integer(), nullable=False),
-        sa.Column("unit_price", sa.Numeric(precision=12, scale=2), nullable=False),
-        sa.CheckConstraint("quantity > 0", name=op.f("ck_order_lines_quantity_positive")),
-        sa.ForeignKeyConstraint(
-            ["order_id"],
-            ["orders.id"],
-            name=op.f("fk_order_lines_order_id_orders"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["product_id"],
-            ["products.id"],
-            name=op.f("fk_order_lines_product_id_products"),
-            ondelete="RESTRICT",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_order_lines")),
-    )
-    with op.batch_alter_table("order_lines", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_order_lines_order_id"), ["order_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_order_lines_product_id"), ["product_id"], unique=False)
-
-    op.create_table(
         "tickets",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("customer_id", sa.Integer(), nullable=False),
@@ -673,38 +826,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_tickets_priority"), ["priority"], unique=False)
         batch_op.create_index(batch_op.f("ix_tickets_status"), ["status"], unique=False)
 
-    op.create_table(
-        "webhook_attempts",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("delivery_id", sa.Integer(), nullable=False),
-        sa.Column("number", sa.Integer(), nullable=False),
-        sa.Column("attempted_at", maitre.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("status_code", sa.Integer(), nullable=True),
-        sa.Column("error", sa.Text(), nullable=True),
-        sa.Column("duration_ms", sa.Double(), nullable=False),
-        sa.Column("response_excerpt", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["delivery_id"],
-            ["webhook_deliveries.id"],
-            name=op.f("fk_webhook_attempts_delivery_id_webhook_deliveries"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_attempts")),
-    )
-    with op.batch_alter_table("webhook_attempts", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_webhook_attempts_delivery_id"), ["delivery_id"], unique=False
-        )
-
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
-    with op.batch_alter_table("webhook_attempts", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_webhook_attempts_delivery_id"))
-
-    op.drop_table("webhook_attempts")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tickets_status"))
         batch_op.drop_index(batch_op.f("ix_tickets_priority"))
@@ -715,11 +841,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_tickets_assignee_id"))
 
     op.drop_table("tickets")
-    with op.batch_alter_table("order_lines", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_order_lines_product_id"))
-        batch_op.drop_index(batch_op.f("ix_order_lines_order_id"))
-
-    op.drop_table("order_lines")
     with op.batch_alter_table("nlu_review_items", schema=None) as batch_op:
         batch_op.drop_index("ix_nlu_review_items_status_created")
         batch_op.drop_index(batch_op.f("ix_nlu_review_items_conversation_id"))
@@ -729,6 +850,15 @@ def downgrade() -> None:
         batch_op.drop_index("ix_messages_conversation_at")
 
     op.drop_table("messages")
+    with op.batch_alter_table("webhook_attempts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_webhook_attempts_delivery_id"))
+
+    op.drop_table("webhook_attempts")
+    with op.batch_alter_table("order_lines", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_order_lines_product_id"))
+        batch_op.drop_index(batch_op.f("ix_order_lines_order_id"))
+
+    op.drop_table("order_lines")
     with op.batch_alter_table("deals", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_deals_stage"))
         batch_op.drop_index(batch_op.f("ix_deals_owner_id"))
@@ -737,6 +867,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_deals_created_at"))
 
     op.drop_table("deals")
+    with op.batch_alter_table("conversations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_conversations_status"))
+        batch_op.drop_index(batch_op.f("ix_conversations_started_at"))
+        batch_op.drop_index(batch_op.f("ix_conversations_customer_id"))
+        batch_op.drop_index(batch_op.f("ix_conversations_assignee_id"))
+        batch_op.drop_index(batch_op.f("ix_conversations_api_key_id"))
+
+    op.drop_table("conversations")
     with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
         batch_op.drop_index("ix_webhook_deliveries_status_next")
         batch_op.drop_index("ix_webhook_deliveries_endpoint_id_id")
@@ -776,13 +914,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_leads_created_at"))
 
     op.drop_table("leads")
-    with op.batch_alter_table("conversations", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_conversations_status"))
-        batch_op.drop_index(batch_op.f("ix_conversations_started_at"))
-        batch_op.drop_index(batch_op.f("ix_conversations_customer_id"))
-        batch_op.drop_index(batch_op.f("ix_conversations_assignee_id"))
+    with op.batch_alter_table("kb_chunks", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_kb_chunks_article_id"))
 
-    op.drop_table("conversations")
+    op.drop_table("kb_chunks")
+    with op.batch_alter_table("customer_scores", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_customer_scores_rfm_segment"))
+        batch_op.drop_index(batch_op.f("ix_customer_scores_cluster"))
+        batch_op.drop_index(batch_op.f("ix_customer_scores_churn_probability"))
+
+    op.drop_table("customer_scores")
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_keys_created_at"))
 
@@ -795,6 +936,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_users_created_at"))
 
     op.drop_table("users")
+    with op.batch_alter_table("saved_segments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_saved_segments_created_at"))
+
+    op.drop_table("saved_segments")
     with op.batch_alter_table("products", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_products_name"))
         batch_op.drop_index(batch_op.f("ix_products_created_at"))
@@ -816,6 +961,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_model_versions_created_at"))
 
     op.drop_table("model_versions")
+    with op.batch_alter_table("kb_articles", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_kb_articles_status"))
+        batch_op.drop_index(batch_op.f("ix_kb_articles_language"))
+        batch_op.drop_index(batch_op.f("ix_kb_articles_flagged"))
+        batch_op.drop_index(batch_op.f("ix_kb_articles_created_at"))
+
+    op.drop_table("kb_articles")
     with op.batch_alter_table("import_jobs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_import_jobs_started_at"))
 

@@ -1,0 +1,1 @@
+"""Scenario-based evaluation of the conversational agent through its HTTP API."""

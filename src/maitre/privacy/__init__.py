@@ -1,0 +1,1 @@
+"""Personal-data handling: find and redact PII before text leaves the process."""

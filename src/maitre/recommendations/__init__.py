@@ -1,0 +1,1 @@
+"""Personalised product recommendations with a reason per item."""

@@ -1,0 +1,209 @@
+"""The staff app in a real browser: Debian's headless Chromium driven by Playwright.
+
+The app runs under uvicorn in a background thread on a free port over a temporary SQLite
+database holding the factory-made shop. Screenshots of every main page, at desktop and phone
+width, go to ``test-artifacts/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from maitre.api.app import create_app
+from maitre.config import Settings
+from maitre.db import models as _models  # noqa: F401
+from maitre.db.base import Base
+from maitre.db.session import make_engine, make_sessionmaker
+from maitre.users.roles import Role
+from tests.factories.web import PASSWORD, STAFF, XSS, build_web_shop
+
+pytestmark = pytest.mark.browser
+playwright_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+MAIN_PAGES = (
+    "/customers",
+    "/orders",
+    "/products",
+    "/tickets",
+    "/deals",
+    "/leads",
+    "/dashboards",
+    "/training",
+    "/training/review",
+    "/training/models",
+    "/settings",
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Serve the app over a fresh SQLite shop; yield its base URL and the shop's ids."""
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    root = tmp_path_factory.mktemp("browser")
+    url = f"sqlite:///{root / 'maitre.db'}"
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    with make_sessionmaker(engine)() as s:
+        ids = build_web_shop(s)
+        s.commit()
+    engine.dispose()
+    settings = Settings(
+        data_dir=root / "var",
+        database_url=url,
+        queue_immediate=True,
+        secret_key="browser-test-secret-key",
+        rate_limit_login="1000/minute",  # every test logs in afresh from 127.0.0.1
+    )  # type: ignore[arg-type]
+    port = _free_port()
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield {"base": f"http://127.0.0.1:{port}", **ids}
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(served: dict[str, Any]) -> Iterator[Any]:
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        yield chromium
+        chromium.close()
+
+
+class Tab:
+    """A logged-in page that records console errors and failed requests."""
+
+    def __init__(self, browser: Any, base: str, role: Role, width: int = 1280) -> None:
+        self.base = base
+        self.context = browser.new_context(viewport={"width": width, "height": 900})
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", lambda d: self.errors.append(f"dialog: {d.message}"))
+        self.page.goto(f"{base}/login")
+        self.page.fill("input[name=email]", STAFF[role])
+        self.page.fill("input[name=password]", PASSWORD)
+        self.page.click("form[action='/login'] button[type=submit]")
+        self.page.wait_for_url(re.compile(r".*/customers$"))
+
+    def open(self, path: str) -> Any:
+        response = self.page.goto(self.base + path)
+        self.page.wait_for_load_state("networkidle")
+        return response
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def admin_tab(browser: Any, served: dict[str, Any]) -> Iterator[Tab]:
+    tab = Tab(browser, served["base"], Role.ADMIN)
+    yield tab
+    tab.close()
+
+
+def test_find_a_customer_open_360_and_add_a_note(admin_tab: Tab) -> None:
+    page = admin_tab.page
+    page.fill("input[name=q]", "Ada")
+    page.click("form[role=search] button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    page.click("text=Ada Lovelace")
+    page.wait_for_selector("h1:has-text('Ada Lovelace')")
+    assert page.locator("#h-profile").is_visible()
+    page.fill("textarea[name=body]", f"Browser note {XSS}")
+    page.click("#notes button[type=submit]")
+    page.wait_for_selector("#note-list li:has-text('Browser note')")
+    assert page.locator("#note-list").inner_text().count("<img src=x") == 2  # shown as text
+    assert page.locator("#note-list img").count() == 0
+    assert page.input_value("textarea[name=body]") == ""
+    page.reload()
+    assert "Browser note" in page.locator("#note-list").inner_text()
+    assert admin_tab.errors == []
+
+
+def test_drag_a_deal_to_another_stage(admin_tab: Tab, served: dict[str, Any]) -> None:
+    admin_tab.open("/deals")
+    page = admin_tab.page
+    card = f"#deal-{served['deal']}"
+    assert page.locator(f".kanban-col[data-stage=qualification] {card}").count() == 1
+    page.drag_and_drop(card, ".kanban-col[data-stage=proposal] .kanban-list")
+    page.wait_for_selector(f".kanban-col[data-stage=proposal] {card} select >> nth=0")
+    page.wait_for_function(
+        "id => document.querySelector('#deal-' + id + ' select').value === 'proposal'",
+        arg=served["deal"],
+    )
+    page.reload()
+    assert page.locator(f".kanban-col[data-stage=proposal] {card}").count() == 1
+    assert admin_tab.errors == []
+
+
+def test_main_pages_load_without_console_errors(
+    browser: Any, served: dict[str, Any], admin_tab: Tab
+) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    extra = (f"/customers/{served['ada']}", f"/products/{served['product']}")
+    for path in (*MAIN_PAGES, *extra):
+        response = admin_tab.open(path)
+        assert response is not None and response.status == 200, path
+        assert admin_tab.page.locator("main h1").count() == 1, path
+        name = path.strip("/").replace("/", "_") or "home"
+        admin_tab.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    assert admin_tab.errors == []
+    phone = Tab(browser, served["base"], Role.AGENT, width=375)
+    try:
+        for path in ("/customers", f"/customers/{served['ada']}", "/deals", "/dashboards"):
+            phone.open(path)
+            width = phone.page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 380, (path, width)  # no sideways scrolling of the whole page
+            name = path.strip("/").replace("/", "_")
+            phone.page.screenshot(path=str(SHOTS / f"phone_{name}.png"), full_page=True)
+        assert phone.errors == []
+    finally:
+        phone.close()
+
+
+def test_theme_toggle_is_remembered(admin_tab: Tab) -> None:
+    page = admin_tab.page
+    before = page.get_attribute("html", "data-theme")
+    page.click("[data-theme-toggle]")
+    after = page.get_attribute("html", "data-theme")
+    assert {before, after} == {"light", "dark"}
+    page.reload()
+    assert page.get_attribute("html", "data-theme") == after
+    admin_tab.open("/dashboards")
+    assert admin_tab.errors == []
+
+
+def test_analyst_gets_a_403_page_for_settings(browser: Any, served: dict[str, Any]) -> None:
+    tab = Tab(browser, served["base"], Role.ANALYST)
+    try:
+        response = tab.open("/settings")
+        assert response is not None and response.status == 403
+        assert "403" in tab.page.locator("main h1").inner_text()
+    finally:
+        tab.close()
