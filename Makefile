@@ -23,6 +23,7 @@ run: $(STAMP)
 	$(VENV)/bin/maitre db upgrade
 	$(VENV)/bin/maitre demo load --if-empty
 	$(VENV)/bin/maitre models train-defaults --if-missing
+	$(VENV)/bin/maitre analytics refresh || echo "analytics refresh failed: the app still starts; run maitre analytics refresh later"
 	$(VENV)/bin/maitre serve --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)
@@ -41,7 +42,7 @@ browser-deps:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
 	  || echo "chromium could not be installed; browser tests will fail"; }
 
-test: $(STAMP) lint typecheck
+test: $(STAMP) browser-deps lint typecheck
 	$(PY) -m pytest -n 2 --dist loadgroup -q
 
 test-fast: $(STAMP)

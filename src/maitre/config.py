@@ -52,6 +52,19 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(
         default=False, description="Mark the session cookie Secure (set when served over HTTPS)."
     )
+    # Web: the chat widget on other sites, and the demo shop page that embeds it.
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins (JSON list) whose pages may embed the chat widget and call the API.",
+    )
+    demo_shop: bool = Field(
+        default=True, description="Serve the demo shop page with the chat widget at /demo-shop."
+    )
+    demo_shop_customer_tokens: bool = Field(
+        default=False,
+        description="Demo only: let /demo-shop?customer=ID sign in as any customer. Never in "
+        "production.",
+    )
     # Agent business rules (returns, refunds, cancellations, delivery estimates).
     return_window_days: int = Field(
         default=30, ge=0, le=3650, description="Days after delivery a return may be requested."
@@ -158,6 +171,9 @@ class Settings(BaseSettings):
     default_page_size: int = Field(default=50, ge=1, le=500)
     max_page_size: int = Field(default=500, ge=1, le=10_000)
     log_level: str = Field(default="INFO")
+    # Load the models a first request would wait for (KB encoder, active NLU) at start-up, in
+    # the background; `maitre serve` turns it on, tests leave it off.
+    warm_models: bool = False
 
     @property
     def resolved_database_url(self) -> str:

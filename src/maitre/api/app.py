@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
@@ -20,6 +23,23 @@ from maitre.config import Settings, get_settings
 from maitre.web import views as web
 
 API_PREFIX = "/api/v1"
+log = logging.getLogger("maitre.app")
+
+
+def warm_models(runtime: Runtime) -> None:
+    """Start loading the KB encoder and the active NLU model in a background thread."""
+    from maitre.agent.nlu.serving import server_for
+    from maitre.kb import embedding
+
+    def load() -> None:
+        embedding.warm()
+        try:
+            with runtime.sessionmaker() as session:
+                server_for(runtime.settings).model(session)
+        except Exception:  # no active model yet: the first parse says so clearly
+            log.info("nlu.warm.skipped")
+
+    threading.Thread(target=load, name="warm-models", daemon=True).start()
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -29,6 +49,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.warm_models:
+            warm_models(runtime)
         yield
         runtime.close()
 
@@ -66,6 +88,15 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         same_site="lax",
         https_only=settings.cookie_secure,
     )
+    if settings.cors_origins:
+        # Outermost, so preflights are answered; the widget sends a Bearer key, never cookies.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "Last-Event-ID"],
+            allow_credentials=False,
+        )
     static_dir = Path(web.__file__).parent / "static"
     app.mount("/static", StaticFiles(directory=static_dir), name="static")
     app.include_router(web.router)

@@ -7,6 +7,7 @@ import os
 import typer
 
 from maitre.cli import (
+    agent,
     analytics,
     churn,
     clv,
@@ -31,6 +32,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(agent.app, name="agent")
 app.add_typer(analytics.app, name="analytics")
 app.add_typer(churn.app, name="churn")
 app.add_typer(clv.app, name="clv")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -24,6 +25,9 @@ def serve(
     ),
 ) -> None:
     """Serve the web UI and the REST API (database from MAITRE_DATABASE_URL)."""
+    # The app is built by uvicorn from the environment: ask it to load models at start-up.
+    os.environ.setdefault("MAITRE_WARM_MODELS", "1")
+    get_settings.cache_clear()
     settings = get_settings()
     configure_logging(settings.log_level)
     child = None

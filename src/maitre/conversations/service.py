@@ -75,9 +75,13 @@ def public(conversation: Conversation) -> dict[str, Any]:
     return ConversationRead.model_validate(conversation).model_dump(mode="json")
 
 
-def get(*, session: Session, conversation_id: int) -> Conversation:
-    """Return a conversation or raise ``NotFound``."""
-    conversation = session.get(Conversation, conversation_id)
+def get(*, session: Session, conversation_id: int, lock: bool = False) -> Conversation:
+    """Return a conversation or raise ``NotFound``.
+
+    ``lock`` takes a row lock on PostgreSQL (``SELECT … FOR UPDATE``) so two turns of one
+    conversation run one after the other; SQLite's write transactions are already serial.
+    """
+    conversation = session.get(Conversation, conversation_id, with_for_update=lock or None)
     if conversation is None:
         raise NotFound(f"Conversation {conversation_id} not found.")
     return conversation

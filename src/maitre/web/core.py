@@ -33,6 +33,7 @@ TEMPLATES.env.globals["LANGUAGES"] = i18n.LANGUAGES
 
 # (path, catalogue key, permission) — the nav shows a link only to those allowed to open it.
 NAV: tuple[tuple[str, str, str], ...] = (
+    ("/inbox", "nav.inbox", "conversations:write"),
     ("/customers", "nav.customers", "customers:read"),
     ("/orders", "nav.orders", "orders:read"),
     ("/products", "nav.products", "products:read"),
@@ -40,6 +41,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/deals", "nav.pipeline", "deals:read"),
     ("/leads", "nav.leads", "leads:read"),
     ("/dashboards", "nav.dashboards", "analytics:read"),
+    ("/kb", "nav.kb", "kb:read"),
     ("/training", "nav.training", "nlu:read"),
     ("/settings", "nav.settings", "settings:admin"),
 )

@@ -12,7 +12,7 @@ from maitre.api.deps import SessionDep
 from maitre.api.ratelimit import client_address, limiter_for
 from maitre.errors import RateLimited, Unauthenticated
 from maitre.users import service as users
-from maitre.web import customers, deals, records, settings_pages, training
+from maitre.web import customers, deals, inbox, kb, records, settings_pages, shop, training
 from maitre.web import dashboards as dashboard_pages
 from maitre.web.core import Csrf, LoginRequired, PageRoute, WebUser, redirect, render
 from maitre.web.i18n import LANGUAGES, translator
@@ -95,5 +95,8 @@ for _pages in (
     dashboard_pages.router,
     training.router,
     settings_pages.router,
+    inbox.router,
+    kb.router,
+    shop.router,
 ):
     router.include_router(_pages)

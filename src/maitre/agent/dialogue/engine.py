@@ -199,7 +199,7 @@ def respond(
     started = time.perf_counter()
     check_text(text)
     now = now or datetime.now(UTC)
-    conversation = conversations.get(session=session, conversation_id=conversation_id)
+    conversation = conversations.get(session=session, conversation_id=conversation_id, lock=True)
     if conversation.status in CLOSED_STATUSES:
         raise Conflict(f"Conversation {conversation_id} is {conversation.status}; start a new one.")
     state = DialogueState.from_dict(conversation.state)
