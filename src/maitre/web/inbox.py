@@ -13,11 +13,11 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from maitre.agent.dialogue.handoff import build_summary
-from maitre.api.deps import SessionDep, actor_name, get_settings
+from maitre.api.deps import SessionDep, actor_name
 from maitre.common.ids import IdPath
 from maitre.common.pagination import Page, PageParams
 from maitre.conversations import inbox, service
-from maitre.conversations.models import Conversation, ConversationStatus
+from maitre.conversations.models import Conversation, ConversationStatus, Sender
 from maitre.conversations.schemas import MAX_MESSAGE_CHARS
 from maitre.customers import service as customers
 from maitre.errors import NotFound, ValidationFailed
@@ -115,9 +115,15 @@ def _conversation_page(
         except NotFound:
             customer = None
     lang = str((conv.state or {}).get("language") or conv.language or "en")
-    name = customer.name if customer is not None else None
-    draft = suggest_reply(conv, agent=user.name or "", language=lang, customer_name=name)
-    extra.setdefault("draft", draft)
+    if "draft" not in extra:
+        # A first-reply suggestion; once a person has written, they carry on in their own words.
+        answered = any(m.sender == Sender.AGENT for m in conv.messages)
+        name = customer.name if customer is not None else None
+        extra["draft"] = (
+            ""
+            if answered
+            else suggest_reply(conv, agent=user.name or "", language=lang, customer_name=name)
+        )
     last_id = conv.messages[-1].id if conv.messages else 0
     return render(
         request,

@@ -38,6 +38,11 @@ def _used_keys() -> set[str]:
         "period": ["day", "week", "month"],
         "field": ["name", "email", "phone", "company", "language", "country", "tags", "address"],
         "error": ["400", "403", "404", "409", "422", "429"],
+        "conv": ["bot", "handed_off", "resolved", "abandoned"],
+        "sender": ["customer", "bot", "agent", "system"],
+        "inbox.tab": ["bot", "handed_off", "mine", "resolved"],
+        "inbox.none": ["bot", "handed_off", "mine", "resolved"],
+        "kb.status": ["draft", "published", "archived"],
     }
     for prefix, values in dynamic.items():
         keys |= {f"{prefix}.{v}" for v in values}
