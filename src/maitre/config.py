@@ -168,6 +168,9 @@ class Settings(BaseSettings):
     analytics_score_chunk: int = Field(
         default=50_000, ge=100, le=1_000_000, description="Customers scored per batch."
     )
+    analytics_score_threads: int = Field(
+        default=1, ge=1, le=256, description="CPU threads for batch churn scoring and TreeSHAP."
+    )
     default_page_size: int = Field(default=50, ge=1, le=500)
     max_page_size: int = Field(default=500, ge=1, le=10_000)
     log_level: str = Field(default="INFO")

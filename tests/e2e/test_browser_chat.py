@@ -70,6 +70,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
             ),
         )
         ids["order_number"] = orders.get(session=s, order_id=ids["order"]).number
+        pending = orders.list_for_customer(session=s, customer_id=ids["evil"])[0]
+        ids["pending_number"] = pending.number
         s.commit()
     engine.dispose()
     port = _free_port()
@@ -151,6 +153,30 @@ def test_widget_answers_an_order_status_question(browser: Any, served: dict[str,
         assert "delivered" in answer.inner_text()
         assert page.locator("#maitre-chat .from-customer").count() == 1
         shopper.shot("widget_order_status")
+        # A reload resumes the same conversation; saying goodbye asks for a rating.
+        page.reload(wait_until="domcontentloaded")
+        page.click("#maitre-chat .launcher")
+        page.locator("#maitre-chat .from-bot", has_text=number).wait_for()
+        _say(page, "goodbye")
+        page.wait_for_selector("#maitre-chat .csat:not([hidden]) button[data-score='4']")
+        assert shopper.errors == []
+    finally:
+        shopper.close()
+
+
+def test_widget_offers_yes_no_buttons_when_the_agent_asks_to_confirm(
+    browser: Any, served: dict[str, Any]
+) -> None:
+    shopper = Window(browser, served["base"])
+    try:
+        page = _open_chat(shopper, f"/demo-shop?customer={served['evil']}")
+        _say(page, f"I want to cancel my order {served['pending_number']}")
+        page.wait_for_selector("#maitre-chat .quick button[data-say='no']")
+        shopper.shot("widget_quick_replies")
+        page.click("#maitre-chat .quick button[data-say='no']")
+        page.wait_for_selector("#maitre-chat .from-customer >> nth=1")
+        page.wait_for_selector("#maitre-chat .from-bot >> nth=2")
+        assert page.locator("#maitre-chat .quick button").count() == 0
         assert shopper.errors == []
     finally:
         shopper.close()
@@ -238,3 +264,13 @@ def test_new_pages_load_without_console_errors(browser: Any, served: dict[str, A
         assert admin.errors == []
     finally:
         admin.close()
+    phone = browser.new_context(viewport={"width": 375, "height": 740})
+    try:
+        page = phone.new_page()
+        page.goto(served["base"] + "/demo-shop", wait_until="domcontentloaded")
+        page.click("#maitre-chat .launcher")
+        page.wait_for_selector("#maitre-chat .panel:not([hidden])")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 380
+        page.screenshot(path=str(SHOTS / "phone_demo_shop_chat.png"))
+    finally:
+        phone.close()

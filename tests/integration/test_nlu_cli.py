@@ -157,20 +157,19 @@ def test_train_defaults_is_extensible_and_skips_active_models(
     calls: list[str] = []
 
     def fake_trainer(rt: object, echo: object) -> str:
-        calls.append("churn")
-        return "churn v1"
+        calls.append("extra")
+        return "extra v1"
 
+    nlu = next(d for d in defaults.DEFAULT_TRAINERS if d.name == "nlu")
     monkeypatch.setattr(
-        defaults,
-        "DEFAULT_TRAINERS",
-        (*defaults.DEFAULT_TRAINERS, defaults.DefaultModel("churn", "test", "x:y")),
+        defaults, "DEFAULT_TRAINERS", (nlu, defaults.DefaultModel("extra", "test", "x:y"))
     )
     monkeypatch.setattr(defaults.DefaultModel, "trainer", lambda self: fake_trainer)
     train_fast(session_factory, get_settings().models_dir, write_csv(tmp_path / "t.csv"))
     result = cli.invoke(app, ["models", "train-defaults", "--if-missing"])
     assert result.exit_code == 0, result.output
     assert "nlu: v1 is active, skipped" in result.output
-    assert calls == ["churn"]
+    assert calls == ["extra"]
     unknown = cli.invoke(app, ["models", "train-defaults", "--only", "nope"])
     assert unknown.exit_code == 1
 

@@ -6,25 +6,27 @@ CRM's orders (on a sample when there are many buyers; skipped when the history i
 then rewrites ``customer_scores`` in chunks of ``settings.analytics_score_chunk`` customers:
 model input, TreeSHAP reasons (for customers at or above
 ``settings.churn_reasons_min_probability``) and rows exist for one chunk at a time, and rows
-go in with the bulk inserter (COPY on PostgreSQL). The caller owns the transaction, so readers
-see the old scores until the refresh commits.
+go in with the bulk inserter (COPY on PostgreSQL), built column by column with the reasons as
+ready JSON text. LightGBM predicts and explains on ``settings.analytics_score_threads`` threads
+(the results do not depend on it). The caller owns the transaction, so readers see the old
+scores until the refresh commits.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete
+from sqlalchemy import Column, MetaData, Table, Text, delete
 from sqlalchemy.orm import Session
 
 from maitre.analytics import service as profiles
@@ -33,11 +35,11 @@ from maitre.config import Settings
 from maitre.db.base import utcnow
 from maitre.db.bulk import insert_rows
 from maitre.errors import ValidationFailed
-from maitre.ml.churn_crm import reasons
+from maitre.ml.churn_crm import reasons_json
 from maitre.ml.churn_crm_train import MODEL_NAME as CHURN_MODEL
 from maitre.ml.churn_crm_train import ChurnBundle, load_bundle
 from maitre.ml.clv import BetaGeoModel, GammaGammaModel
-from maitre.ml.features import purchase_summary
+from maitre.ml.features import features_and_summary
 from maitre.ml.registry import ActiveModelCache
 
 log = logging.getLogger("maitre.analytics.scoring")
@@ -60,6 +62,17 @@ COLUMNS = (
     "last_order_at",
     "scored_at",
 )
+
+
+@lru_cache(maxsize=1)
+def _write_table() -> Table:
+    """``customer_scores`` as the batch writer sees it: reasons arrive as ready JSON text."""
+    columns = CustomerScore.__table__.columns
+    return Table(
+        CustomerScore.__tablename__,
+        MetaData(),
+        *(Column(c.name, Text() if c.name == "churn_reasons" else c.type) for c in columns),
+    )
 
 
 @dataclass(frozen=True)
@@ -121,13 +134,6 @@ def _clv_frame(summary: pd.DataFrame) -> pd.DataFrame | None:
         return None
 
 
-def _num(value: Any) -> float | None:
-    if value is None or value is pd.NA:
-        return None
-    number = float(value)
-    return round(number, 6) if math.isfinite(number) else None
-
-
 @dataclass(frozen=True)
 class Prepared:
     """Everything a refresh reads before it writes: snapshot, CLV, the churn model."""
@@ -138,6 +144,7 @@ class Prepared:
     last_orders: pd.Series
     churn: tuple[ChurnBundle, int] | None
     reasons_from: float = 0.0
+    threads: int = 1
 
 
 def prepare(
@@ -151,13 +158,14 @@ def prepare(
     report = progress or _quiet
     now = now or utcnow()
     report(0.02, "building profile features")
-    snap = profiles.compute(session=session, as_of=now)
+    features, summary = features_and_summary(session=session, as_of=now)
+    snap = profiles.compute(session=session, as_of=now, features=features)
     report(0.3, "fitting lifetime value")
-    summary = purchase_summary(session=session, as_of=now)
     clv = _clv_frame(summary)
     churn = active_churn(session=session, settings=settings)
     reasons_from = settings.churn_reasons_min_probability
-    return Prepared(now, snap, clv, summary["last_order_at"], churn, reasons_from)
+    threads = settings.analytics_score_threads
+    return Prepared(now, snap, clv, summary["last_order_at"], churn, reasons_from, threads)
 
 
 def store(
@@ -168,18 +176,18 @@ def store(
     report = progress or _quiet
     features = prepared.snapshot.features
     session.execute(delete(CustomerScore))
-    ids = features.index.to_numpy()
+    total = len(features)
     chunk = settings.analytics_score_chunk
-    table = CustomerScore.__table__
-    for start in range(0, len(ids), chunk):
-        part = features.iloc[start : start + chunk]
-        insert_rows(session, table, COLUMNS, _rows(part, prepared))  # type: ignore[arg-type]
-        done = min(len(ids), start + chunk)
-        report(0.35 + 0.65 * done / max(len(ids), 1), f"scored {done:,} of {len(ids):,} customers")
+    for start in range(0, total, chunk):
+        stop = min(total, start + chunk)
+        part = features.iloc[start:stop]
+        rows = _rows(part, _aligned(part.index, prepared), prepared)
+        insert_rows(session, _write_table(), COLUMNS, rows)
+        report(0.35 + 0.65 * stop / max(total, 1), f"scored {stop:,} of {total:,} customers")
     session.flush()
     churn = prepared.churn
     result = RefreshResult(
-        customers=len(ids),
+        customers=total,
         churn_model_version=churn[1] if churn else None,
         clv=prepared.clv is not None,
         seconds=time.perf_counter() - started,
@@ -208,54 +216,81 @@ def _quiet(fraction: float, message: str) -> None:
     """Ignore progress."""
 
 
-def _rows(part: pd.DataFrame, prepared: Prepared) -> list[tuple[Any, ...]]:
-    snap, churn, clv = prepared.snapshot, prepared.churn, prepared.clv
-    last_orders, now = prepared.last_orders, prepared.now
-    n = len(part)
-    probability: list[float | None] = [None] * n
-    why: list[list[dict[str, object]]] = [[] for _ in range(n)]
-    version = churn[1] if churn else None
-    if churn is not None:
-        bundle = churn[0]
-        X = bundle.features.transform(part)
-        p = bundle.model.predict_proba(X)[:, 1]
-        probability = [round(float(v), 6) for v in p]
-        # TreeSHAP costs several predictions: explain only customers worth explaining.
-        explain = np.flatnonzero(p >= prepared.reasons_from)
-        if len(explain):
-            rows = part[bundle.features.columns_].iloc[explain]
-            found = reasons(bundle.model.contributions(X.iloc[explain]), rows)
-            for i, items in zip(explain.tolist(), found, strict=True):
-                why[i] = items
-    rfm = snap.rfm.reindex(part.index)
-    clusters = snap.clusters.reindex(part.index).fillna(-1).astype(int).tolist()
-    codes = [c if isinstance(c, str) else None for c in rfm["code"].tolist()]
-    none: list[float | None] = [None] * n
-    columns: dict[str, list[float | None]] = {}
+def _aligned(index: pd.Index, prepared: Prepared) -> pd.DataFrame:
+    """RFM, cluster, CLV and last order lined up with one chunk's feature rows."""
+    snap, clv = prepared.snapshot, prepared.clv
+    out = pd.DataFrame(index=index)
+    rfm = snap.rfm.reindex(index)
+    out["segment"] = rfm["segment"].astype(str)
+    out["code"] = rfm["code"]
+    out["cluster"] = snap.clusters.reindex(index).fillna(-1).astype(int)
     for name in ("clv", "expected_purchases", "probability_alive"):
-        columns[name] = (
-            [_num(v) for v in clv[name].reindex(part.index).tolist()] if clv is not None else none
-        )
-    last = [
-        None if pd.isna(w) else pd.Timestamp(w).to_pydatetime()
-        for w in last_orders.reindex(part.index).tolist()
-    ]
+        out[name] = clv[name].reindex(index).astype(float) if clv is not None else np.nan
+    out["last_order_at"] = prepared.last_orders.reindex(index)
+    return out
+
+
+def _floats(values: Any) -> list[float | None]:
+    """Rounded to 6 places (exactly as ``round``), non-finite as None."""
+    array = np.asarray(values, dtype=float)
+    rounded: list[float | None] = list(map(round, array.tolist(), repeat(6)))
+    for i in np.flatnonzero(~np.isfinite(array)).tolist():
+        rounded[i] = None
+    return rounded
+
+
+def _times(values: pd.Series) -> list[datetime | None]:
+    """Timestamps as ``datetime`` objects, missing as None."""
+    missing = values.isna().to_numpy()
+    out: list[datetime | None] = list(values.dt.to_pydatetime())
+    for i in np.flatnonzero(missing).tolist():
+        out[i] = None
+    return out
+
+
+def _churn(part: pd.DataFrame, prepared: Prepared) -> tuple[list[float | None], list[str]]:
+    """Churn probabilities and reasons (JSON text) of one chunk; empty without a model."""
+    n = len(part)
+    if prepared.churn is None:
+        return [None] * n, ["[]"] * n
+    bundle = prepared.churn[0]
+    X = bundle.features.transform(part)
+    threads = prepared.threads
+    p = bundle.model.predict_proba(X, threads=threads)[:, 1]
+    why = ["[]"] * n
+    # TreeSHAP costs several predictions: explain only customers worth explaining.
+    explain = np.flatnonzero(p >= prepared.reasons_from)
+    if len(explain):
+        rows = part[bundle.features.columns_].iloc[explain]
+        found = reasons_json(bundle.model.contributions(X.iloc[explain], threads=threads), rows)
+        for i, text in zip(explain.tolist(), found, strict=True):
+            why[i] = text
+    return _floats(p), why
+
+
+def _rows(part: pd.DataFrame, aligned: pd.DataFrame, prepared: Prepared) -> list[tuple[Any, ...]]:
+    """One chunk's rows in ``COLUMNS`` order, built column by column."""
+    n = len(part)
+    probability, why = _churn(part, prepared)
+    version = prepared.churn[1] if prepared.churn else None
+    clusters = aligned["cluster"].to_numpy()
+    codes = aligned["code"].tolist()
     return list(
         zip(
             part.index.astype(int).tolist(),
             probability,
             why,
-            [version] * n,
-            columns["clv"],
-            columns["expected_purchases"],
-            columns["probability_alive"],
-            rfm["segment"].astype(str).tolist(),
-            codes,
-            [c if c >= 0 else None for c in clusters],
+            repeat(version, n),
+            _floats(aligned["clv"]),
+            _floats(aligned["expected_purchases"]),
+            _floats(aligned["probability_alive"]),
+            aligned["segment"].tolist(),
+            [c if isinstance(c, str) else None for c in codes],
+            [c if c >= 0 else None for c in clusters.tolist()],
             part["monetary"].astype(float).tolist(),
             part["frequency"].astype(int).tolist(),
-            last,
-            [now] * n,
+            _times(aligned["last_order_at"]),
+            repeat(prepared.now, n),
             strict=True,
         )
     )

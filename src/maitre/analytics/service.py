@@ -71,9 +71,10 @@ def _key(session: Session, as_of: datetime) -> tuple[Any, ...]:
     )
 
 
-def compute(*, session: Session, as_of: datetime) -> Snapshot:
-    """Build features, RFM scores and clusters as of ``as_of`` (no cache)."""
-    features = customer_features(session=session, as_of=as_of)
+def compute(*, session: Session, as_of: datetime, features: pd.DataFrame | None = None) -> Snapshot:
+    """Build features (unless given), RFM scores and clusters as of ``as_of`` (no cache)."""
+    if features is None:
+        features = customer_features(session=session, as_of=as_of)
     rfm = RFMModel().fit(features).predict(features)
     clusterer = CustomerClusterer().fit(features)
     labels = pd.Series(clusterer.predict(features), index=features.index, dtype=int)

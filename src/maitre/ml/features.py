@@ -131,6 +131,17 @@ def _support_frame(session: Session, as_of: datetime) -> pd.DataFrame:
 def customer_features(*, session: Session, as_of: datetime | None = None) -> pd.DataFrame:
     """Return profile features per customer as of ``as_of`` (default now), indexed by id."""
     as_of = _utc(as_of or datetime.now(UTC))
+    return _features(session, as_of, _order_frame(session, as_of))
+
+
+def features_and_summary(*, session: Session, as_of: datetime) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return ``customer_features`` and ``purchase_summary``, reading the order facts once."""
+    as_of = _utc(as_of)
+    facts = _order_frame(session, as_of)
+    return _features(session, as_of, facts), _summary(facts, pd.Timestamp(as_of))
+
+
+def _features(session: Session, as_of: datetime, order_facts: pd.DataFrame) -> pd.DataFrame:
     base = pd.DataFrame(
         customers.profile_rows(session=session),
         columns=["customer_id", "created_at", "language", "country"],
@@ -140,7 +151,7 @@ def customer_features(*, session: Session, as_of: datetime | None = None) -> pd.
     base["customer_id"] = base["customer_id"].astype(np.int64)
     base = base.set_index("customer_id").sort_index()
     base["created_at"] = _timestamps(base["created_at"])
-    facts = _order_frame(session, as_of).reindex(base.index)
+    facts = order_facts.reindex(base.index)
     now = pd.Timestamp(as_of)
     ordered = facts["orders"].fillna(0.0)
     # A customer counts once they exist or have ordered by as_of (imports may backdate orders).
@@ -185,7 +196,10 @@ def last_order_at(*, session: Session, as_of: datetime) -> pd.Series:
 def purchase_summary(*, session: Session, as_of: datetime) -> pd.DataFrame:
     """Return BG/NBD inputs per buyer: repeat orders, recency and age in days, mean order value."""
     now = pd.Timestamp(_utc(as_of))
-    facts = _order_frame(session, now.to_pydatetime())
+    return _summary(_order_frame(session, now.to_pydatetime()), now)
+
+
+def _summary(facts: pd.DataFrame, now: pd.Timestamp) -> pd.DataFrame:
     live = facts["orders"] - facts["cancelled"]
     facts = facts[(live > 0) & facts["first_at"].notna()]
     live = live[facts.index]

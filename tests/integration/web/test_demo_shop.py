@@ -7,6 +7,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from maitre.api.app import create_app
+from maitre.bootstrap import Runtime
+from maitre.config import Settings
 from maitre.conversations import widget_tokens
 
 WIDGET_TAG = re.compile(r'<script src="/static/widget.js" data-key="([^"]+)"')
@@ -57,3 +60,24 @@ def test_customer_sign_in_is_off_unless_enabled(
 def test_demo_shop_can_be_switched_off(anon: TestClient, app: Any) -> None:
     app.state.settings.demo_shop = False
     assert anon.get("/demo-shop").status_code == 404
+
+
+def test_cors_lets_only_listed_shops_call_the_api_from_the_widget(
+    settings: Settings, app_runtime: Runtime
+) -> None:
+    settings.cors_origins = ["https://shop.example"]
+    preflight = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type",
+    }
+    with TestClient(create_app(settings, runtime=app_runtime)) as client:
+        allowed = client.options(
+            "/api/v1/conversations", headers={"Origin": "https://shop.example", **preflight}
+        )
+        assert allowed.status_code == 200
+        assert allowed.headers["access-control-allow-origin"] == "https://shop.example"
+        assert "authorization" in allowed.headers["access-control-allow-headers"].lower()
+        other = client.options(
+            "/api/v1/conversations", headers={"Origin": "https://evil.example", **preflight}
+        )
+        assert "access-control-allow-origin" not in other.headers

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,9 +57,12 @@ def test_refresh_command_scores_everyone_and_bias_prints_groups(settings: Settin
     assert _scored(settings) == 120
     again = CliRunner().invoke(app, ["analytics", "refresh"], env={"COLUMNS": "200"})
     assert again.exit_code == 0 and _scored(settings) == 120  # replaced, not appended
-    bias = CliRunner().invoke(app, ["churn", "bias"], env={"COLUMNS": "200"})
+    report = settings.data_dir / "bias.json"
+    bias = CliRunner().invoke(app, ["churn", "bias", "--json", str(report)])
     assert bias.exit_code == 0, bias.output
-    assert "language" in bias.output and "zh" in bias.output and "churn v1" in bias.output
+    assert "churn v1" in bias.output
+    groups = json.loads(report.read_text())["groups"]
+    assert "zh" in groups["language"]
 
 
 def test_refresh_task_records_its_run_and_a_nightly_schedule_exists(settings: Settings) -> None:

@@ -27,7 +27,19 @@
   var LANG = (script.getAttribute("data-lang") || navigator.language || "en").toLowerCase().indexOf("zh") === 0 ? "zh" : "en";
   var BASE = (script.getAttribute("data-api") || new URL(script.src, location.href).origin).replace(/\/$/, "");
   var API = BASE + "/api/v1/conversations";
-  var STORE = "maitre-chat:" + KEY.slice(0, 24) + ":" + (TOKEN ? TOKEN.slice(-12) : "anon");
+  var STORE = "maitre-chat:" + KEY.slice(0, 24) + ":" + whoFromToken(TOKEN);
+
+  /* Who a customer token names (its payload is signed, not secret), so a reload with a fresh
+     token for the same customer resumes the chat, and another customer's token does not. */
+  function whoFromToken(token) {
+    if (!token) return "anon";
+    try {
+      var part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+      return "c" + String(JSON.parse(atob(part + "===".slice((part.length + 3) % 4))).c);
+    } catch (e) {
+      return token.slice(-16);
+    }
+  }
 
   var TEXT = {
     en: {
