@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -49,12 +50,13 @@ def test_no_request_gets_a_server_error(fuzz_app: Any) -> None:
     headers = {"Authorization": f"Bearer {_state['token']}"}
     failures: list[str] = []
     # Server-sent event streams run until their timeout: covered by their own tests instead.
+    only = os.environ.get("MAITRE_FUZZ_ONLY", "")  # e.g. "/safety": fuzz just those paths
     operations = [
         op
         for op in (result.ok() for result in schema.get_all_operations())
-        if not op.path.endswith(STREAMING_PATHS)
+        if not op.path.endswith(STREAMING_PATHS) and only in op.path
     ]
-    assert len(operations) >= 5
+    assert len(operations) >= (1 if only else 5)
 
     for operation in operations:
 

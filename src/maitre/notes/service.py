@@ -15,6 +15,7 @@ from maitre.events import emit
 from maitre.notes.models import Note, NoteSubject
 from maitre.notes.schemas import NoteCreate, NoteRead, NoteUpdate
 from maitre.orders import service as orders
+from maitre.safety import service as safety
 from maitre.sales import deals
 from maitre.tickets import service as tickets
 from maitre.timeline import service as timeline
@@ -132,7 +133,20 @@ def create(*, session: Session, data: NoteCreate, actor: str = "system") -> Note
         actor=actor,
     )
     emit(session=session, type="note.created", data=public(note))
+    _check_text(session, note, actor)
     return note
+
+
+def _check_text(session: Session, note: Note, actor: str) -> None:
+    """Flag a note whose text tries to instruct the assistant (see maitre.safety)."""
+    safety.check_text(
+        session=session,
+        subject_type="note",
+        subject_id=note.id,
+        text=note.body,
+        customer_id=note.customer_id,
+        actor=actor,
+    )
 
 
 def update(*, session: Session, note_id: int, data: NoteUpdate, actor: str = "system") -> Note:
@@ -157,6 +171,8 @@ def update(*, session: Session, note_id: int, data: NoteUpdate, actor: str = "sy
             actor=actor,
         )
         emit(session=session, type="note.updated", data={**public(note), "changes": sorted(diff)})
+        if "body" in diff:
+            _check_text(session, note, actor)
     return note
 
 

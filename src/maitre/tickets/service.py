@@ -16,6 +16,7 @@ from maitre.db.base import utcnow
 from maitre.errors import FieldError, NotFound, ValidationFailed
 from maitre.events import emit
 from maitre.orders import service as orders
+from maitre.safety import service as safety
 from maitre.tickets.models import DONE_STATUSES, Ticket, TicketPriority, TicketStatus
 from maitre.tickets.schemas import TicketCreate, TicketRead, TicketUpdate
 from maitre.timeline import service as timeline
@@ -170,7 +171,20 @@ def create(*, session: Session, data: TicketCreate, actor: str = "system") -> Ti
         actor=actor,
     )
     emit(session=session, type="ticket.created", data=public(ticket))
+    _check_text(session, ticket, actor)
     return ticket
+
+
+def _check_text(session: Session, ticket: Ticket, actor: str) -> None:
+    """Flag a ticket whose text tries to instruct the assistant (see maitre.safety)."""
+    safety.check_text(
+        session=session,
+        subject_type="ticket",
+        subject_id=ticket.id,
+        text=f"{ticket.subject}\n{ticket.body or ''}",
+        customer_id=ticket.customer_id,
+        actor=actor,
+    )
 
 
 def _snapshot(ticket: Ticket) -> dict[str, Any]:
@@ -215,6 +229,8 @@ def update(
         emit(
             session=session, type="ticket.updated", data={**public(ticket), "changes": sorted(diff)}
         )
+        if {"subject", "body"} & set(diff):
+            _check_text(session, ticket, actor)
     return ticket
 
 

@@ -33,7 +33,7 @@ READ_RESOURCES = (
 )
 
 # Only admins (who hold "*") may read or write these.
-ADMIN_ONLY_RESOURCES = ("webhooks",)
+ADMIN_ONLY_RESOURCES = ("webhooks", "safety")
 
 _ALL_READ = {f"{r}:read" for r in READ_RESOURCES}
 

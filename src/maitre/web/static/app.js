@@ -218,12 +218,13 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       button.disabled = true;
-      var finetune = form.querySelector("[name=finetune]").checked;
+      var quick = form.querySelector("[name=quick]").checked;
+      var finetune = form.querySelector("[name=finetune]").checked && !quick;
       fetch("/api/v1/nlu/train", {
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
-        body: JSON.stringify({ activate: true, use_encoder: true, finetune: finetune })
+        body: JSON.stringify({ activate: true, use_encoder: !quick, finetune: finetune })
       }).then(function (r) {
         return r.json().then(function (body) { return { ok: r.ok, body: body }; });
       }).then(function (res) {

@@ -294,6 +294,44 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_api_keys_created_at"), ["created_at"], unique=False)
 
     op.create_table(
+        "content_flags",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("subject_type", sa.String(length=30), nullable=False),
+        sa.Column("subject_id", sa.Integer(), nullable=False),
+        sa.Column("customer_id", sa.Integer(), nullable=True),
+        sa.Column("kind", sa.String(length=60), nullable=False),
+        sa.Column(
+            "reasons",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("score", sa.Double(), nullable=False),
+        sa.Column("excerpt", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("created_at", maitre.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("reviewed_at", maitre.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("reviewed_by", sa.String(length=200), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_content_flags_customer_id_customers"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_content_flags")),
+    )
+    with op.batch_alter_table("content_flags", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_content_flags_created_at"), ["created_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_content_flags_customer_id"), ["customer_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_content_flags_status"), ["status"], unique=False)
+        batch_op.create_index(
+            "ix_content_flags_subject", ["subject_type", "subject_id"], unique=False
+        )
+
+    op.create_table(
         "customer_scores",
         sa.Column("customer_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("churn_probability", sa.Float(), nullable=True),
@@ -924,6 +962,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_customer_scores_churn_probability"))
 
     op.drop_table("customer_scores")
+    with op.batch_alter_table("content_flags", schema=None) as batch_op:
+        batch_op.drop_index("ix_content_flags_subject")
+        batch_op.drop_index(batch_op.f("ix_content_flags_status"))
+        batch_op.drop_index(batch_op.f("ix_content_flags_customer_id"))
+        batch_op.drop_index(batch_op.f("ix_content_flags_created_at"))
+
+    op.drop_table("content_flags")
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_keys_created_at"))
 
