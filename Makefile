@@ -40,7 +40,7 @@ format: $(STAMP)
 browser-deps:
 	@test -x /usr/bin/chromium || { \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
-	  || echo "chromium could not be installed; browser tests will fail"; }
+	  || echo "chromium could not be installed: browser tests skip (fail under .ci/run)"; }
 
 test: $(STAMP) browser-deps lint typecheck
 	$(PY) -m pytest -n 2 --dist loadgroup -q

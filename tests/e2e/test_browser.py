@@ -7,16 +7,10 @@ width, go to ``test-artifacts/screenshots/``.
 
 from __future__ import annotations
 
-import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from maitre.api.app import create_app
 from maitre.config import Settings
@@ -24,12 +18,17 @@ from maitre.db import models as _models  # noqa: F401
 from maitre.db.base import Base
 from maitre.db.session import make_engine, make_sessionmaker
 from maitre.users.roles import Role
-from tests.factories.web import PASSWORD, STAFF, XSS, build_web_shop
+from tests.e2e.browser_support import (
+    SHOTS,
+    Tab,
+    launch_chromium,
+    require_chromium,
+    serve_in_thread,
+)
+from tests.factories.web import XSS, build_web_shop
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 MAIN_PAGES = (
     "/customers",
     "/orders",
@@ -45,17 +44,10 @@ MAIN_PAGES = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """Serve the app over a fresh SQLite shop; yield its base URL and the shop's ids."""
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    require_chromium()
     root = tmp_path_factory.mktemp("browser")
     url = f"sqlite:///{root / 'maitre.db'}"
     engine = make_engine(url)
@@ -71,53 +63,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         secret_key="browser-test-secret-key",
         rate_limit_login="1000/minute",  # every test logs in afresh from 127.0.0.1
     )  # type: ignore[arg-type]
-    port = _free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield {"base": f"http://127.0.0.1:{port}", **ids}
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(create_app(settings)) as base:
+        yield {"base": base, **ids}
 
 
 @pytest.fixture(scope="module")
 def browser(served: dict[str, Any]) -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+    with launch_chromium() as chromium:
         yield chromium
-        chromium.close()
-
-
-class Tab:
-    """A logged-in page that records console errors and failed requests."""
-
-    def __init__(self, browser: Any, base: str, role: Role, width: int = 1280) -> None:
-        self.base = base
-        self.context = browser.new_context(viewport={"width": width, "height": 900})
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("dialog", lambda d: self.errors.append(f"dialog: {d.message}"))
-        self.page.goto(f"{base}/login")
-        self.page.fill("input[name=email]", STAFF[role])
-        self.page.fill("input[name=password]", PASSWORD)
-        self.page.click("form[action='/login'] button[type=submit]")
-        self.page.wait_for_url(re.compile(r".*/customers$"))
-
-    def open(self, path: str) -> Any:
-        response = self.page.goto(self.base + path)
-        self.page.wait_for_load_state("networkidle")
-        return response
-
-    def close(self) -> None:
-        self.context.close()
 
 
 @pytest.fixture

@@ -8,13 +8,10 @@ wait for selectors. Screenshots go to ``test-artifacts/screenshots/``.
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
 
 from maitre.api.app import create_app
 from maitre.config import Settings
@@ -27,7 +24,7 @@ from maitre.kb.schemas import ArticleCreate
 from maitre.orders import service as orders
 from maitre.users.roles import Role
 from tests.agent_support import activate_nlu, train_builtin_nlu
-from tests.e2e.test_browser import CHROMIUM, SHOTS, _free_port
+from tests.e2e.browser_support import SHOTS, launch_chromium, require_chromium, serve_in_thread
 from tests.factories.web import PASSWORD, STAFF, XSS, build_web_shop
 
 pytestmark = pytest.mark.browser
@@ -38,8 +35,7 @@ WAIT_MS = 20_000
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """Serve the app over a shop with a trained NLU model; yield its URL and the shop's ids."""
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    require_chromium()
     patch = pytest.MonkeyPatch()
     # BM25 alone: loading the sentence encoder would dominate the run and is tested elsewhere.
     patch.setattr(embedding, "get_encoder", lambda wait=None: None)
@@ -74,28 +70,15 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         ids["pending_number"] = pending.number
         s.commit()
     engine.dispose()
-    port = _free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield {"base": f"http://127.0.0.1:{port}", **ids}
-    server.should_exit = True
-    thread.join(timeout=5)
+    with serve_in_thread(create_app(settings)) as base:
+        yield {"base": base, **ids}
     patch.undo()
 
 
 @pytest.fixture(scope="module")
 def browser(served: dict[str, Any]) -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+    with launch_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 class Window:

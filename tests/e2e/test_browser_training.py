@@ -7,13 +7,10 @@ the run trains without the sentence encoder in seconds; the inline queue runs it
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
 
 from maitre.agent.nlu import service as nlu
 from maitre.agent.nlu.models import ReviewReason
@@ -24,7 +21,13 @@ from maitre.db.base import Base
 from maitre.db.session import make_engine, make_sessionmaker
 from maitre.users.roles import Role
 from tests.agent_support import activate_nlu, train_builtin_nlu
-from tests.e2e.test_browser import CHROMIUM, SHOTS, Tab, _free_port
+from tests.e2e.browser_support import (
+    SHOTS,
+    Tab,
+    launch_chromium,
+    require_chromium,
+    serve_in_thread,
+)
 from tests.factories.web import build_web_shop
 
 pytestmark = pytest.mark.browser
@@ -37,8 +40,7 @@ TRAIN_WAIT_MS = 60_000
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """Serve a shop with NLU model v1 and a pending review item; yield its URL and ids."""
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    require_chromium()
     root = tmp_path_factory.mktemp("browser-training")
     url = f"sqlite:///{root / 'maitre.db'}"
     settings = Settings(
@@ -65,27 +67,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         ids["item"] = item.id
         s.commit()
     engine.dispose()
-    port = _free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield {"base": f"http://127.0.0.1:{port}", **ids}
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(create_app(settings)) as base:
+        yield {"base": base, **ids}
 
 
 @pytest.fixture(scope="module")
 def browser(served: dict[str, Any]) -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+    with launch_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 def test_label_a_review_item_and_retrain(browser: Any, served: dict[str, Any]) -> None:
