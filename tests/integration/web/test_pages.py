@@ -224,3 +224,17 @@ def test_ticket_status_and_deal_stage_changes_persist(
     with session_factory() as s:
         assert tickets.get(session=s, ticket_id=shop["ticket"]).status == "resolved"
         assert deals.get(session=s, deal_id=shop["deal"]).stage == "negotiation"
+
+
+def test_list_filters_keep_the_chosen_values_with_translated_labels(
+    login: Callable[[Role], WebClient],
+) -> None:
+    page = login(Role.AGENT).get("/tickets?status=open&priority=high").text
+    assert '<option value="open" selected>open</option>' in page
+    assert '<option value="high" selected>' in page
+    assert '<option value="">Any priority</option>' in page
+    orders = login(Role.AGENT).get("/orders?status=return_requested&sort=-total").text
+    assert '<option value="return_requested" selected>return requested</option>' in orders
+    assert '<option value="-total" selected>' in orders
+    products = login(Role.AGENT).get("/products").text
+    assert '<select name="category">' in products and '<select name="sort">' in products
