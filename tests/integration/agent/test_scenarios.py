@@ -8,17 +8,14 @@ session (SQLite); the suite runs once per module and each test reads its results
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 from maitre.agent.evaluation import loader, metrics
 from maitre.agent.evaluation.environment import Environment, prepare
 from maitre.agent.evaluation.results import ScenarioResult
-from maitre.agent.evaluation.runner import Runner
-from maitre.config import Settings
+from maitre.agent.evaluation.suite import run_scenarios, scratch_settings
 
 pytestmark = pytest.mark.slow
 
@@ -26,16 +23,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="session")
 def demo_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Environment]:
     """The demo shop, its knowledge base and a lexical NLU in a fresh SQLite database."""
-    pytest.importorskip("maitre.agent.dialogue.engine")  # until the engine lands
-    root: Path = tmp_path_factory.mktemp("agent-eval")
-    settings = Settings(
-        data_dir=root / "var",
-        database_url=f"sqlite:///{root / 'demo.db'}",
-        queue_immediate=True,
-        secret_key="test-secret-key-for-tests-only",
-        llm_base_url="",
-    )  # type: ignore[arg-type]
-    env = prepare(settings, seed=42, fast=True)
+    env = prepare(scratch_settings(tmp_path_factory.mktemp("agent-eval")), seed=42, fast=True)
     yield env
     env.runtime.engine.dispose()
 
@@ -43,14 +31,7 @@ def demo_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Environment]:
 @pytest.fixture(scope="module")
 def suite(demo_env: Environment) -> list[ScenarioResult]:
     """Run every built-in scenario once."""
-    from maitre.api.app import create_app
-
-    app = create_app(demo_env.runtime.settings, runtime=demo_env.runtime)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        client.headers["Authorization"] = f"Bearer {demo_env.token}"
-        runner = Runner(client=client, session_factory=demo_env.runtime.sessionmaker, seed=42)
-        runner.warm_up()
-        results: list[ScenarioResult] = runner.run(loader.load_dir())
+    results, _seconds = run_scenarios(demo_env, loader.load_dir(), seed=42)
     return results
 
 

@@ -11,13 +11,12 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from maitre.agent.evaluation import checks, loader, metrics
+from maitre.agent.evaluation import checks
 from maitre.agent.evaluation.facts import FactChecker
 from maitre.agent.evaluation.results import ScenarioResult, TurnRecord
 from maitre.agent.evaluation.schema import Identity, Scenario
@@ -219,22 +218,3 @@ def _short(response: Any) -> str:
         return ""
     detail = body.get("detail") if isinstance(body, dict) else body
     return str(detail)[:200]
-
-
-def evaluate(
-    *,
-    client: Client,
-    session_factory: sessionmaker[Session],
-    directory: Path | None = None,
-    tags: list[str] | None = None,
-    language: str | None = None,
-    seed: int = 0,
-    warm_up: bool = True,
-) -> tuple[list[ScenarioResult], dict[str, Any]]:
-    """Load, select and run a scenario suite; return its results and metrics."""
-    scenarios = loader.select(loader.load_dir(directory), tags=tags, language=language)
-    runner = Runner(client=client, session_factory=session_factory, seed=seed)
-    if warm_up:
-        runner.warm_up()
-    results = runner.run(scenarios)
-    return results, metrics.compute(results)

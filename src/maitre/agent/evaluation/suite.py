@@ -17,8 +17,10 @@ from rich.console import Console
 from rich.table import Table
 
 from maitre.agent.evaluation import loader, metrics
-from maitre.agent.evaluation.environment import prepare
+from maitre.agent.evaluation.environment import Environment, prepare
+from maitre.agent.evaluation.results import ScenarioResult
 from maitre.agent.evaluation.runner import Runner
+from maitre.agent.evaluation.schema import Scenario
 from maitre.config import Settings
 
 
@@ -46,12 +48,27 @@ def scratch_settings(root: Path) -> Settings:
     )  # type: ignore[call-arg]
 
 
-def run_suite(options: SuiteOptions) -> dict[str, Any]:
-    """Build the world, run the selected scenarios and return metrics and per-scenario results."""
+def run_scenarios(
+    env: Environment, scenarios: list[Scenario], *, seed: int, warm_up: bool = True
+) -> tuple[list[ScenarioResult], float]:
+    """Drive ``scenarios`` through the HTTP API of ``env``; return results and suite seconds."""
     from fastapi.testclient import TestClient
 
     from maitre.api.app import create_app
 
+    app = create_app(env.runtime.settings, runtime=env.runtime)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        client.headers["Authorization"] = f"Bearer {env.token}"
+        runner = Runner(client=client, session_factory=env.runtime.sessionmaker, seed=seed)
+        if warm_up:
+            runner.warm_up()
+        started = time.perf_counter()
+        results = runner.run(scenarios)
+        return results, round(time.perf_counter() - started, 2)
+
+
+def run_suite(options: SuiteOptions) -> dict[str, Any]:
+    """Build the world, run the selected scenarios and return metrics and per-scenario results."""
     scenarios = loader.select(
         loader.load_dir(options.scenarios), tags=options.tags or None, language=options.language
     )
@@ -62,18 +79,12 @@ def run_suite(options: SuiteOptions) -> dict[str, Any]:
             customers=options.customers,
             fast=options.fast,
         )
-        app = create_app(env.runtime.settings, runtime=env.runtime)
-        with TestClient(app, raise_server_exceptions=False) as client:
-            client.headers["Authorization"] = f"Bearer {env.token}"
-            runner = Runner(
-                client=client, session_factory=env.runtime.sessionmaker, seed=options.seed
+        try:
+            results, suite_seconds = run_scenarios(
+                env, scenarios, seed=options.seed, warm_up=not options.cold
             )
-            if not options.cold:
-                runner.warm_up()
-            started = time.perf_counter()
-            results = runner.run(scenarios)
-            suite_seconds = round(time.perf_counter() - started, 2)
-        env.runtime.engine.dispose()
+        finally:
+            env.runtime.engine.dispose()
     return {
         "config": {
             "seed": options.seed,
