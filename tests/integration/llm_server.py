@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.integration.http_stub import Recorded, Reply, stub_server
 
 
 def completion(content: str, model: str = "test-model") -> dict[str, Any]:
@@ -39,15 +39,7 @@ class Answer:
     delay: float = 0.0
 
 
-@dataclass
-class Seen:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
+Seen = Recorded
 
 
 @dataclass
@@ -63,56 +55,18 @@ class LlmServer:
         with self.lock:
             self.answers.extend(answers)
 
+    def respond(self, request: Recorded) -> Reply:
+        with self.lock:
+            self.seen.append(request)
+            answer = self.answers.pop(0) if self.answers else Answer(404, b"")
+        body = answer.body if isinstance(answer.body, bytes) else json.dumps(answer.body).encode()
+        return Reply(answer.status, body, answer.delay)
+
 
 @contextmanager
 def llm_server() -> Iterator[LlmServer]:
     """Run the server on a free port for the duration of the block; ``url`` ends in ``/v1``."""
-    state: dict[str, LlmServer] = {}
-
-    class Handler(BaseHTTPRequestHandler):
-        def _handle(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            body = self.rfile.read(length) if length else b""
-            server = state["server"]
-            with server.lock:
-                server.seen.append(
-                    Seen(
-                        self.command,
-                        self.path,
-                        {k.lower(): v for k, v in self.headers.items()},
-                        body,
-                    )
-                )
-                answer = server.answers.pop(0) if server.answers else Answer(404, b"")
-            if answer.delay:
-                time.sleep(answer.delay)
-            payload = (
-                answer.body if isinstance(answer.body, bytes) else json.dumps(answer.body).encode()
-            )
-            try:
-                self.send_response(answer.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-            except (BrokenPipeError, ConnectionResetError):  # the client timed out and left
-                pass
-
-        do_GET = _handle
-        do_POST = _handle
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    host, port = httpd.server_address[:2]
-    state["server"] = LlmServer(url=f"http://{host!s}:{port}/v1")
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield state["server"]
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
+    server = LlmServer(url="")
+    with stub_server(server.respond) as base:
+        server.url = f"{base}/v1"
+        yield server
