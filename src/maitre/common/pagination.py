@@ -91,6 +91,14 @@ def parse_sort(
     return name, sortable[name], descending
 
 
+def where_equal(stmt: Select[T], *pairs: tuple[InstrumentedAttribute[Any], Any]) -> Select[T]:
+    """Add ``column == value`` to ``stmt`` for each pair whose value is given (not ``None``)."""
+    for column, value in pairs:
+        if value is not None:
+            stmt = stmt.where(column == value)
+    return stmt
+
+
 def paginate(
     session: Session,
     stmt: Select[T],

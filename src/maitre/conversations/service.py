@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from maitre.common.pagination import Page, PageParams, paginate
+from maitre.common.pagination import Page, PageParams, paginate, where_equal
 from maitre.conversations.models import (
     CLOSED_STATUSES,
     Conversation,
@@ -92,14 +92,13 @@ def list_(
 ) -> Page[Conversation]:
     """Return one page of conversations matching ``filters``."""
     stmt = select(Conversation)
-    if filters.customer_id is not None:
-        stmt = stmt.where(Conversation.customer_id == filters.customer_id)
-    if filters.status is not None:
-        stmt = stmt.where(Conversation.status == filters.status)
-    if filters.assignee_id is not None:
-        stmt = stmt.where(Conversation.assignee_id == filters.assignee_id)
-    if filters.channel is not None:
-        stmt = stmt.where(Conversation.channel == filters.channel)
+    stmt = where_equal(
+        stmt,
+        (Conversation.customer_id, filters.customer_id),
+        (Conversation.status, filters.status),
+        (Conversation.assignee_id, filters.assignee_id),
+        (Conversation.channel, filters.channel),
+    )
     if filters.q:
         stmt = stmt.where(_matches(filters.q))
     return paginate(session, stmt, id_column=Conversation.id, params=params, sortable=SORTABLE)

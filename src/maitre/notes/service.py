@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from maitre.common.pagination import Page, PageParams, paginate
+from maitre.common.pagination import Page, PageParams, paginate, where_equal
 from maitre.customers import service as customers
 from maitre.errors import FieldError, NotFound, ValidationFailed
 from maitre.events import emit
@@ -88,12 +88,12 @@ def get(*, session: Session, note_id: int) -> Note:
 def list_(*, session: Session, filters: NoteFilter, params: PageParams) -> Page[Note]:
     """Return one page of notes matching ``filters``."""
     stmt = select(Note)
-    if filters.customer_id is not None:
-        stmt = stmt.where(Note.customer_id == filters.customer_id)
-    if filters.subject_type is not None:
-        stmt = stmt.where(Note.subject_type == filters.subject_type)
-    if filters.subject_id is not None:
-        stmt = stmt.where(Note.subject_id == filters.subject_id)
+    stmt = where_equal(
+        stmt,
+        (Note.customer_id, filters.customer_id),
+        (Note.subject_type, filters.subject_type),
+        (Note.subject_id, filters.subject_id),
+    )
     return paginate(session, stmt, id_column=Note.id, params=params, sortable=SORTABLE)
 
 

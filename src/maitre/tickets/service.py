@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
-from maitre.common.pagination import Page, PageParams, paginate
+from maitre.common.pagination import Page, PageParams, paginate, where_equal
 from maitre.conversations import service as conversations
 from maitre.customers import service as customers
 from maitre.db.base import utcnow
@@ -111,18 +111,15 @@ def get(*, session: Session, ticket_id: int) -> Ticket:
 def list_(*, session: Session, filters: TicketFilter, params: PageParams) -> Page[Ticket]:
     """Return one page of tickets matching ``filters``."""
     stmt = select(Ticket)
-    if filters.customer_id is not None:
-        stmt = stmt.where(Ticket.customer_id == filters.customer_id)
-    if filters.status is not None:
-        stmt = stmt.where(Ticket.status == filters.status)
-    if filters.priority is not None:
-        stmt = stmt.where(Ticket.priority == filters.priority)
-    if filters.assignee_id is not None:
-        stmt = stmt.where(Ticket.assignee_id == filters.assignee_id)
-    if filters.order_id is not None:
-        stmt = stmt.where(Ticket.order_id == filters.order_id)
-    if filters.conversation_id is not None:
-        stmt = stmt.where(Ticket.conversation_id == filters.conversation_id)
+    stmt = where_equal(
+        stmt,
+        (Ticket.customer_id, filters.customer_id),
+        (Ticket.status, filters.status),
+        (Ticket.priority, filters.priority),
+        (Ticket.assignee_id, filters.assignee_id),
+        (Ticket.order_id, filters.order_id),
+        (Ticket.conversation_id, filters.conversation_id),
+    )
     if filters.q:
         pattern = f"%{filters.q.strip()}%"
         stmt = stmt.where(or_(Ticket.subject.ilike(pattern), Ticket.body.ilike(pattern)))
