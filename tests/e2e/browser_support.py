@@ -12,16 +12,22 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
+from sqlalchemy.orm import Session
 
+from maitre.api.app import create_app
+from maitre.config import Settings
+from maitre.db import models as _models  # noqa: F401  (every table, for create_all)
+from maitre.db.base import Base
+from maitre.db.session import make_engine, make_sessionmaker
 from maitre.users.roles import Role
-from tests.factories.web import PASSWORD, STAFF
+from tests.factories.web import PASSWORD, STAFF, build_web_shop
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -61,6 +67,38 @@ def serve_in_thread(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def serve_shop(
+    root: Path,
+    prepare: Callable[[Session, dict[str, Any]], None] | None = None,
+    **settings: Any,
+) -> Iterator[dict[str, Any]]:
+    """Serve the app over a fresh SQLite file under ``root`` holding the factory-made shop.
+
+    ``prepare(session, ids)`` may add rows (and ids) before the commit; ``settings`` override
+    the test defaults. Yields the shop's ids with the base URL under ``"base"``.
+    """
+    url = f"sqlite:///{root / 'maitre.db'}"
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    with make_sessionmaker(engine)() as s:
+        ids = build_web_shop(s)
+        if prepare is not None:
+            prepare(s, ids)
+        s.commit()
+    engine.dispose()
+    config = Settings(
+        data_dir=root / "var",
+        database_url=url,
+        queue_immediate=True,
+        secret_key=f"browser-{root.name}-secret-key",
+        rate_limit_login="1000/minute",  # every test logs in afresh from 127.0.0.1
+        **settings,
+    )
+    with serve_in_thread(create_app(config)) as base:
+        yield {"base": base, **ids}
 
 
 @contextmanager

@@ -13,7 +13,6 @@ import io
 from collections.abc import Iterator
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from maitre.analytics.models import CustomerScore, SavedSegment
@@ -26,7 +25,8 @@ from maitre.analytics.saved_schemas import (
 )
 from maitre.customers import service as customers
 from maitre.customers.models import Customer
-from maitre.errors import Conflict, NotFound
+from maitre.db.session import flush_unique
+from maitre.errors import NotFound
 
 EXPORT_BATCH = 1000
 CSV_COLUMNS = tuple(MemberRead.model_fields)
@@ -47,14 +47,6 @@ def list_(*, session: Session, limit: int = 50, offset: int = 0) -> tuple[list[S
     return list(session.scalars(stmt.offset(offset).limit(limit))), int(total)
 
 
-def _flush_unique(session: Session, segment: SavedSegment) -> None:
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError as exc:
-        raise Conflict(f"A saved segment named {segment.name!r} already exists.") from exc
-
-
 def create(*, session: Session, data: SavedSegmentCreate, actor: str = "system") -> SavedSegment:
     """Save a new segment."""
     segment = SavedSegment(
@@ -64,7 +56,7 @@ def create(*, session: Session, data: SavedSegmentCreate, actor: str = "system")
         created_by=actor,
     )
     session.add(segment)
-    _flush_unique(session, segment)
+    flush_unique(session, f"A saved segment named {segment.name!r} already exists.")
     return segment
 
 
@@ -77,7 +69,7 @@ def update(*, session: Session, segment_id: int, data: SavedSegmentUpdate) -> Sa
         segment.description = data.description
     if data.rule is not None:
         segment.rule = data.rule.model_dump(mode="json", exclude_none=True)
-    _flush_unique(session, segment)
+    flush_unique(session, f"A saved segment named {segment.name!r} already exists.")
     return segment
 
 

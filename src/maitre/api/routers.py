@@ -22,6 +22,7 @@ from maitre.notes.api import router as notes_router
 from maitre.orders.api import router as orders_router
 from maitre.products.api import router as products_router
 from maitre.recommendations.api import router as recommendations_router
+from maitre.runtime_settings.api import router as runtime_settings_router
 from maitre.safety.api import router as safety_router
 from maitre.sales.api import deals_router, leads_router
 from maitre.tickets.api import router as tickets_router
@@ -46,6 +47,7 @@ API_ROUTERS: list[APIRouter] = [
     deals_router,
     notes_router,
     webhooks_router,
+    runtime_settings_router,
     safety_router,
     imports_router,
     exports_router,

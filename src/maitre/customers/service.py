@@ -10,9 +10,11 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from maitre.common.idspan import IdSpan
 from maitre.common.pagination import Page, PageParams, paginate
 from maitre.customers.models import Customer
 from maitre.customers.schemas import CustomerCreate, CustomerRead, CustomerUpdate
+from maitre.db.session import flush_unique
 from maitre.errors import Conflict, NotFound
 from maitre.events import emit
 from maitre.timeline import service as timeline
@@ -115,15 +117,11 @@ def _snapshot(customer: Customer) -> dict[str, Any]:
     return {name: getattr(customer, name) for name in _TRACKED}
 
 
-def _flush_unique(session: Session, customer: Customer) -> None:
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError as exc:
-        raise Conflict(
-            f"Another customer already has email {customer.email!r} or external id "
-            f"{customer.external_id!r}."
-        ) from exc
+def _clash(customer: Customer) -> str:
+    return (
+        f"Another customer already has email {customer.email!r} or external id "
+        f"{customer.external_id!r}."
+    )
 
 
 def _check_unique_change(session: Session, customer: Customer, values: dict[str, Any]) -> None:
@@ -153,7 +151,7 @@ def create(*, session: Session, data: CustomerCreate, actor: str = "system") -> 
             raise Conflict(f"A customer with email {values['email']} already exists.")
     customer = Customer(**values)
     session.add(customer)
-    _flush_unique(session, customer)
+    flush_unique(session, _clash(customer))
     timeline.record(
         session=session,
         customer_id=customer.id,
@@ -186,7 +184,7 @@ def update(
     _check_unique_change(session, customer, values)
     for key, value in values.items():
         setattr(customer, key, value)
-    _flush_unique(session, customer)
+    flush_unique(session, _clash(customer))
     diff = timeline.changes(before, _snapshot(customer))
     if diff:
         timeline.record(
@@ -242,10 +240,21 @@ def delete(*, session: Session, customer_id: int) -> None:
     emit(session=session, type="customer.deleted", data=data)
 
 
-def profile_rows(*, session: Session) -> list[tuple[Any, ...]]:
-    """Return (id, created_at, language, country) of every customer, for analytics."""
+def profile_rows(*, session: Session, span: IdSpan | None = None) -> list[tuple[Any, ...]]:
+    """Return (id, created_at, language, country) of every customer (in ``span``), for analytics."""
     stmt = select(Customer.id, Customer.created_at, Customer.language, Customer.country)
+    if span is not None:
+        stmt = stmt.where(span.condition(Customer.id))
     return [tuple(row) for row in session.execute(stmt)]
+
+
+def chunk_end(*, session: Session, after: int | None, size: int) -> int | None:
+    """Return the id of the ``size``-th customer after id ``after``; None if fewer are left."""
+    stmt = select(Customer.id).order_by(Customer.id).offset(size - 1).limit(1)
+    if after is not None:
+        stmt = stmt.where(Customer.id > after)
+    found = session.scalar(stmt)
+    return None if found is None else int(found)
 
 
 def fingerprint(*, session: Session) -> tuple[Any, ...]:

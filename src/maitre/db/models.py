@@ -13,6 +13,7 @@ from maitre.ml import models as ml_models
 from maitre.notes import models as notes_models
 from maitre.orders import models as orders_models
 from maitre.products import models as products_models
+from maitre.runtime_settings import models as runtime_settings_models
 from maitre.safety import models as safety_models
 from maitre.sales import models as sales_models
 from maitre.tickets import models as tickets_models
@@ -32,6 +33,7 @@ __all__ = [
     "notes_models",
     "orders_models",
     "products_models",
+    "runtime_settings_models",
     "safety_models",
     "sales_models",
     "tickets_models",

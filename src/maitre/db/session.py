@@ -9,7 +9,10 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+
+from maitre.errors import Conflict
 
 SQLITE_BEGIN_OPTION = "maitre_sqlite_begin"
 
@@ -83,3 +86,15 @@ def is_postgres(session_or_engine: Session | Engine) -> bool:
         else session_or_engine
     )
     return bind.dialect.name == "postgresql"
+
+
+def flush_unique(session: Session, conflict: str) -> None:
+    """Flush inside a savepoint; a unique-constraint clash becomes ``Conflict(conflict)``.
+
+    Callers check for the clash first: this is the backstop for a concurrent writer.
+    """
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(conflict) from exc

@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from maitre.common.pagination import Page, PageParams, paginate
+from maitre.db.session import flush_unique
 from maitre.errors import Conflict, NotFound
 from maitre.events import emit
 from maitre.products.models import Product
@@ -198,21 +199,13 @@ def _snapshot(product: Product) -> dict[str, Any]:
     return {name: getattr(product, name) for name in _TRACKED}
 
 
-def _flush_unique(session: Session, product: Product) -> None:
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError as exc:
-        raise Conflict(f"Another product already has sku {product.sku!r}.") from exc
-
-
 def create(*, session: Session, data: ProductCreate) -> Product:
     """Create a product."""
     if get_by_sku(session=session, sku=data.sku) is not None:
         raise Conflict(f"A product with sku {data.sku!r} already exists.")
     product = Product(**data.model_dump())
     session.add(product)
-    _flush_unique(session, product)
+    flush_unique(session, f"Another product already has sku {product.sku!r}.")
     emit(session=session, type="product.created", data=public(product))
     return product
 
@@ -227,7 +220,7 @@ def update(*, session: Session, product_id: int, data: ProductUpdate) -> Product
         raise Conflict(f"A product with sku {new_sku!r} already exists.")
     for key, value in values.items():
         setattr(product, key, value)
-    _flush_unique(session, product)
+    flush_unique(session, f"Another product already has sku {product.sku!r}.")
     diff = timeline.changes(before, _snapshot(product))
     if diff:
         emit(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 
 from maitre.api.deps import PageDep, SessionDep, actor_name, require
 from maitre.common.ids import IdPath, IdQuery
@@ -26,8 +26,11 @@ def list_flags(
     status: FlagStatus | None = None,
     subject_type: Literal["ticket", "note"] | None = None,
     customer_id: IdQuery = None,
+    kind: Annotated[str | None, Query(max_length=60)] = None,
 ) -> FlagPage:
-    filters = service.FlagFilter(status=status, subject_type=subject_type, customer_id=customer_id)
+    filters = service.FlagFilter(
+        status=status, subject_type=subject_type, customer_id=customer_id, kind=kind
+    )
     result = service.list_(session=session, filters=filters, params=page)
     return FlagPage(
         items=[FlagRead.model_validate(f) for f in result.items],

@@ -29,6 +29,7 @@ class FlagFilter:
     status: FlagStatus | None = None
     subject_type: str | None = None
     customer_id: int | None = None
+    kind: str | None = None
 
 
 def public(flag: ContentFlag) -> dict[str, object]:
@@ -108,7 +109,14 @@ def list_(*, session: Session, filters: FlagFilter, params: PageParams) -> Page[
         stmt = stmt.where(ContentFlag.subject_type == filters.subject_type)
     if filters.customer_id is not None:
         stmt = stmt.where(ContentFlag.customer_id == filters.customer_id)
+    if filters.kind is not None:
+        stmt = stmt.where(ContentFlag.kind == filters.kind)
     return paginate(session, stmt, id_column=ContentFlag.id, params=params, sortable=SORTABLE)
+
+
+def list_kinds(*, session: Session) -> list[str]:
+    """Return the kinds of attack that have been flagged so far, alphabetically."""
+    return list(session.scalars(select(ContentFlag.kind).distinct().order_by(ContentFlag.kind)))
 
 
 def review(*, session: Session, flag_id: int, status: FlagStatus, actor: str) -> ContentFlag:

@@ -44,6 +44,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/kb", "nav.kb", "kb:read"),
     ("/training", "nav.training", "nlu:read"),
     ("/settings", "nav.settings", "settings:admin"),
+    ("/safety", "nav.safety", "safety:read"),
 )
 
 

@@ -6,11 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from maitre.api.deps import SessionDep, actor_name, get_settings
 from maitre.common.ids import IdPath
-from maitre.common.pagination import PageParams
 from maitre.customers import service as customers
 from maitre.customers.schemas import CustomerUpdate
 from maitre.errors import Conflict, ValidationFailed
@@ -19,11 +18,33 @@ from maitre.notes.schemas import NoteCreate
 from maitre.timeline import view as timeline_view
 from maitre.web import insights
 from maitre.web.core import Csrf, PageRoute, WebUser, is_htmx, redirect, render, require
+from maitre.web.forms import (
+    Cursor,
+    Search,
+    Typed,
+    inline_errors,
+    page_params,
+    pick,
+    refused,
+    split_tags,
+)
 
 router = APIRouter(route_class=PageRoute)
 SORTS = ("-created_at", "created_at", "name", "-name", "-updated_at")
 EDITABLE = ("name", "email", "phone", "company", "language", "country", "address")
-Text = Annotated[str, Form(max_length=2000)]
+
+
+class CustomerForm(BaseModel):
+    """The edit form as typed (all text); ``CustomerUpdate`` checks it."""
+
+    name: Typed = ""
+    email: Typed = ""
+    phone: Typed = ""
+    company: Typed = ""
+    language: Typed = ""
+    country: Typed = ""
+    address: Typed = ""
+    tags: Typed = ""
 
 
 @router.get("/customers", response_class=HTMLResponse)
@@ -31,17 +52,17 @@ def customer_list(
     request: Request,
     session: SessionDep,
     user: WebUser,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    q: Search = None,
     language: Annotated[str | None, Query(max_length=10)] = None,
     tag: Annotated[str | None, Query(max_length=100)] = None,
     segment: Annotated[str | None, Query(max_length=40)] = None,
     risk_text: Annotated[str | None, Query(alias="risk", max_length=10)] = None,
     sort: Annotated[str, Query(max_length=40)] = "-created_at",
-    cursor: Annotated[str | None, Query(max_length=1000)] = None,
+    cursor: Cursor = None,
 ) -> Response:
     require(user, "customers:read")
     risk = _fraction(risk_text)
-    sort = sort if sort in SORTS else "-created_at"
+    sort = pick(sort, SORTS)
     segment = segment if segment in insights.SEGMENTS else None
     ids: frozenset[int] | None = None
     if segment:
@@ -53,9 +74,7 @@ def customer_list(
     filters = customers.CustomerFilter(
         q=q or None, language=language or None, tag=tag or None, ids=ids
     )
-    page = customers.list_(
-        session=session, filters=filters, params=PageParams(limit=25, cursor=cursor, sort=sort)
-    )
+    page = customers.list_(session=session, filters=filters, params=page_params(cursor, sort))
     scores = insights.scores_for(session=session, ids=[c.id for c in page.items])
     query = {"q": q or "", "language": language or "", "tag": tag or "", "segment": segment or ""}
     if risk is not None:
@@ -162,38 +181,21 @@ def edit_submit(
     customer_id: IdPath,
     session: SessionDep,
     user: WebUser,
-    name: Text = "",
-    email: Text = "",
-    phone: Text = "",
-    company: Text = "",
-    language: Text = "",
-    country: Text = "",
-    address: Text = "",
-    tags: Text = "",
+    form: Annotated[CustomerForm, Form()],
 ) -> Response:
     require(user, "customers:write")
     customer = customers.get(session=session, customer_id=customer_id)
-    values = {
-        "name": name,
-        "email": email,
-        "phone": phone,
-        "company": company,
-        "language": language,
-        "country": country,
-        "address": address,
-        "tags": tags,
-    }
     errors: dict[str, str] = {}
     try:
         data = CustomerUpdate(
-            name=name,
-            email=email or None,
-            phone=phone or None,
-            company=company or None,
-            language=language,
-            country=country or None,
-            address=address or None,
-            tags=[t for t in (p.strip() for p in tags.split(",")) if t],
+            name=form.name,
+            email=form.email or None,
+            phone=form.phone or None,
+            company=form.company or None,
+            language=form.language,
+            country=form.country or None,
+            address=form.address or None,
+            tags=split_tags(form.tags),
         )
         # Checked here: the service's unique-flush raises outside its savepoint on an update.
         other = customers.get_by_email(session=session, email=data.email) if data.email else None
@@ -202,20 +204,17 @@ def edit_submit(
         customers.update(
             session=session, customer_id=customer_id, data=data, actor=actor_name(user)
         )
-    except ValidationError as exc:
-        for err in exc.errors():
-            field = str(err["loc"][0]) if err["loc"] else "form"
-            errors.setdefault(field, err["msg"])
+    except (ValidationError, ValidationFailed) as exc:
+        errors = inline_errors(exc)
     except Conflict as exc:
-        errors["email"] = str(exc)
-    except ValidationFailed as exc:
-        for fe in exc.errors or []:
-            errors.setdefault(str(fe.loc[-1]) if fe.loc else "form", fe.msg)
-        if not exc.errors:
-            errors["form"] = str(exc)
+        errors = {"email": str(exc)}
     if errors:
-        session.rollback()
-        return render(
-            request, "customer_edit.html", 422, customer=customer, values=values, errors=errors
+        return refused(
+            request,
+            session,
+            "customer_edit.html",
+            errors,
+            customer=customer,
+            values=form.model_dump(),
         )
     return redirect(f"/customers/{customer_id}")

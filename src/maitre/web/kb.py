@@ -7,23 +7,34 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from maitre.api.deps import SessionDep, actor_name, get_settings
 from maitre.common.ids import IdPath
-from maitre.common.pagination import PageParams
 from maitre.errors import ValidationFailed
 from maitre.kb import service as kb
 from maitre.kb.extract import MAX_UPLOAD_BYTES
 from maitre.kb.schemas import MAX_BODY, ArticleCreate, ArticleUpdate
 from maitre.web.core import Csrf, PageRoute, WebUser, redirect, render, require
+from maitre.web.forms import Cursor, Text, Typed, inline_errors, page_params, split_tags
 from maitre.web.markdown import render_markdown
 
 router = APIRouter(route_class=PageRoute)
 LANGS = ("en", "zh")
 FIELDS = ("title", "body", "language", "tags")
 Body = Annotated[str, Form(max_length=MAX_BODY + 1000)]
-Short = Annotated[str, Form(max_length=2000)]
+
+
+class ArticleForm(BaseModel):
+    """The article form as typed; ``ArticleCreate``/``ArticleUpdate`` check it."""
+
+    title: Typed = ""
+    body: Annotated[str, Field(max_length=MAX_BODY + 1000)] = ""
+    language: Typed = ""
+    tags: Typed = ""
+
+
+Submitted = Annotated[ArticleForm, Form()]
 
 
 @router.get("/kb", response_class=HTMLResponse)
@@ -35,16 +46,14 @@ def kb_list(
     flagged: Annotated[str | None, Query(max_length=5)] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     ask: Annotated[str | None, Query(max_length=1000)] = None,
-    cursor: Annotated[str | None, Query(max_length=1000)] = None,
+    cursor: Cursor = None,
 ) -> Response:
     require(user, "kb:read")
     settings = get_settings(request)
     language = language if language in LANGS else None
     only_flagged = True if flagged == "1" else None
     filters = kb.ArticleFilter(language=language, flagged=only_flagged, q=q or None)
-    page = kb.list_(
-        session=session, filters=filters, params=PageParams(limit=25, cursor=cursor, sort="title")
-    )
+    page = kb.list_(session=session, filters=filters, params=page_params(cursor, "title"))
     search = None
     if ask and ask.strip():
         hits = kb.search(session=session, settings=settings, query=ask, language=language)
@@ -100,18 +109,6 @@ def _form(
     )
 
 
-def _errors(exc: ValidationError) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for err in exc.errors():
-        field = str(err["loc"][0]) if err["loc"] else "form"
-        found.setdefault(field, err["msg"])
-    return found
-
-
-def _tags(text: str) -> list[str]:
-    return [t for t in (p.strip() for p in text.split(",")) if t]
-
-
 @router.get("/kb/new", response_class=HTMLResponse)
 def new_article(request: Request, user: WebUser) -> Response:
     require(user, "kb:write")
@@ -120,20 +117,18 @@ def new_article(request: Request, user: WebUser) -> Response:
 
 @router.post("/kb/new", response_class=HTMLResponse, dependencies=[Csrf])
 def create_article(
-    request: Request,
-    session: SessionDep,
-    user: WebUser,
-    title: Short = "",
-    body: Body = "",
-    language: Short = "",
-    tags: Short = "",
+    request: Request, session: SessionDep, user: WebUser, form: Submitted
 ) -> Response:
     require(user, "kb:write")
-    values = {"title": title, "body": body, "language": language, "tags": tags}
     try:
-        data = ArticleCreate(title=title, body=body, language=language or None, tags=_tags(tags))
+        data = ArticleCreate(
+            title=form.title,
+            body=form.body,
+            language=form.language or None,
+            tags=split_tags(form.tags),
+        )
     except ValidationError as exc:
-        return _form(request, values=values, errors=_errors(exc), status_code=422)
+        return _form(request, values=form.model_dump(), errors=inline_errors(exc), status_code=422)
     article = kb.create(session=session, data=data, actor=actor_name(user))
     return redirect(f"/kb/{article.id}")
 
@@ -144,8 +139,8 @@ def upload_article(
     session: SessionDep,
     user: WebUser,
     file: Annotated[UploadFile | None, File()] = None,
-    language: Short = "",
-    tags: Short = "",
+    language: Text = "",
+    tags: Text = "",
 ) -> Response:
     require(user, "kb:write")
     errors: dict[str, str] = {}
@@ -162,14 +157,14 @@ def upload_article(
                 content=content,
                 content_type=file.content_type,
                 language=language or None,
-                tags=_tags(tags)[:50] or None,
+                tags=split_tags(tags)[:50] or None,
                 actor=actor_name(user),
             )
             return redirect(f"/kb/{article.id}")
         except ValidationFailed as exc:
             errors["file"] = str(exc)
         except ValidationError as exc:
-            errors.update(_errors(exc))
+            errors.update(inline_errors(exc))
     session.rollback()
     return _form(request, upload_errors=errors, status_code=422)
 
@@ -208,23 +203,21 @@ def edit_article(
 
 @router.post("/kb/{article_id}/edit", response_class=HTMLResponse, dependencies=[Csrf])
 def update_article(
-    request: Request,
-    article_id: IdPath,
-    session: SessionDep,
-    user: WebUser,
-    title: Short = "",
-    body: Body = "",
-    language: Short = "",
-    tags: Short = "",
+    request: Request, article_id: IdPath, session: SessionDep, user: WebUser, form: Submitted
 ) -> Response:
     require(user, "kb:write")
     article = kb.get(session=session, article_id=article_id)
-    values = {"title": title, "body": body, "language": language, "tags": tags}
     try:
         data = ArticleUpdate(
-            title=title, body=body, language=language or article.language, tags=_tags(tags)
+            title=form.title,
+            body=form.body,
+            language=form.language or article.language,
+            tags=split_tags(form.tags),
         )
     except ValidationError as exc:
-        return _form(request, article=article, values=values, errors=_errors(exc), status_code=422)
+        errors = inline_errors(exc)
+        return _form(
+            request, article=article, values=form.model_dump(), errors=errors, status_code=422
+        )
     kb.update(session=session, article_id=article_id, data=data, actor=actor_name(user))
     return redirect(f"/kb/{article_id}")

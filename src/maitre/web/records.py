@@ -1,8 +1,7 @@
-"""Order, product and ticket pages: lists with filters, details, ticket status changes."""
+"""Order and ticket pages: lists with filters, details, order status and shipping, ticket status."""
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
@@ -10,29 +9,34 @@ from fastapi.responses import HTMLResponse, Response
 
 from maitre.api.deps import SessionDep, actor_name
 from maitre.common.ids import IdPath
-from maitre.common.pagination import PageParams
 from maitre.customers import service as customers
-from maitre.errors import ValidationFailed
-from maitre.market import service as market
+from maitre.errors import Conflict, ValidationFailed
 from maitre.orders import service as orders
-from maitre.orders.status import OrderStatus
-from maitre.products import service as products
+from maitre.orders.schemas import OrderUpdate
+from maitre.orders.status import TRANSITIONS, OrderStatus
 from maitre.tickets import service as tickets
 from maitre.tickets.models import TicketPriority, TicketStatus
 from maitre.tickets.schemas import TicketUpdate
-from maitre.users.roles import allows
-from maitre.web.core import Csrf, PageRoute, WebUser, is_htmx, redirect, render, require
+from maitre.web.core import Csrf, PageRoute, WebUser, language, render, require
+from maitre.web.forms import (
+    FORM_ERRORS,
+    Cursor,
+    Search,
+    Sort,
+    Text,
+    choice,
+    done,
+    inline_errors,
+    page_params,
+    pick,
+    required,
+    status_of,
+)
+from maitre.web.i18n import translator
 
-log = logging.getLogger("maitre.web")
 router = APIRouter(route_class=PageRoute)
-Cursor = Annotated[str | None, Query(max_length=1000)]
 ORDER_SORTS = ("-placed_at", "placed_at", "-total", "total", "number")
-PRODUCT_SORTS = ("name", "-name", "-price", "price", "stock", "-stock")
 TICKET_SORTS = ("-created_at", "created_at", "-updated_at", "status", "subject")
-
-
-def _pick(value: str | None, allowed: tuple[str, ...]) -> str:
-    return value if value in allowed else allowed[0]
 
 
 @router.get("/orders", response_class=HTMLResponse)
@@ -42,16 +46,14 @@ def order_list(
     user: WebUser,
     number: Annotated[str | None, Query(max_length=40)] = None,
     status: Annotated[str | None, Query(max_length=30)] = None,
-    sort: Annotated[str | None, Query(max_length=40)] = None,
+    sort: Sort = None,
     cursor: Cursor = None,
 ) -> Response:
     require(user, "orders:read")
-    chosen = OrderStatus(status) if status in set(OrderStatus) else None
-    sort = _pick(sort, ORDER_SORTS)
+    chosen = choice(status, OrderStatus)
+    sort = pick(sort, ORDER_SORTS)
     filters = orders.OrderFilter(status=chosen, number=number or None)
-    page = orders.list_(
-        session=session, filters=filters, params=PageParams(limit=25, cursor=cursor, sort=sort)
-    )
+    page = orders.list_(session=session, filters=filters, params=page_params(cursor, sort))
     query = {"number": number or "", "status": chosen.value if chosen else "", "sort": sort}
     return render(
         request,
@@ -63,63 +65,83 @@ def order_list(
     )
 
 
+def _order_page(
+    request: Request,
+    session: SessionDep,
+    order_id: int,
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
+    shipping: dict[str, str] | None = None,
+) -> Response:
+    order = orders.get(session=session, order_id=order_id)
+    customer = customers.get(session=session, customer_id=order.customer_id)
+    current = OrderStatus(order.status)
+    return render(
+        request,
+        "order.html",
+        status_code,
+        order=order,
+        customer=customer,
+        next_statuses=[s.value for s in OrderStatus if s in TRANSITIONS[current]],
+        errors=errors or {},
+        shipping=shipping
+        or {"carrier": order.carrier or "", "tracking_number": order.tracking_number or ""},
+    )
+
+
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
 def order_page(request: Request, order_id: IdPath, session: SessionDep, user: WebUser) -> Response:
     require(user, "orders:read")
-    order = orders.get(session=session, order_id=order_id)
-    customer = customers.get(session=session, customer_id=order.customer_id)
-    return render(request, "order.html", order=order, customer=customer)
+    return _order_page(request, session, order_id)
 
 
-@router.get("/products", response_class=HTMLResponse)
-def product_list(
+@router.post("/orders/{order_id}/status", response_class=HTMLResponse, dependencies=[Csrf])
+def order_status(
     request: Request,
+    order_id: IdPath,
     session: SessionDep,
     user: WebUser,
-    q: Annotated[str | None, Query(max_length=200)] = None,
-    category: Annotated[str | None, Query(max_length=100)] = None,
-    sort: Annotated[str | None, Query(max_length=40)] = None,
-    cursor: Cursor = None,
+    status: Annotated[str, Form(max_length=30)] = "",
 ) -> Response:
-    require(user, "products:read")
-    sort = _pick(sort, PRODUCT_SORTS)
-    filters = products.ProductFilter(q=q or None, category=category or None)
-    page = products.list_(
-        session=session, filters=filters, params=PageParams(limit=25, cursor=cursor, sort=sort)
-    )
-    categories = sorted({c for c in products.categories(session=session).values() if c})
-    query = {"q": q or "", "category": category or "", "sort": sort}
-    return render(
-        request,
-        "products.html",
-        page=page,
-        query=query,
-        categories=categories,
-        sorts=PRODUCT_SORTS,
-    )
+    """Move an order to another status; one the service refuses shows inline on the page."""
+    require(user, "orders:write")
+    try:
+        wanted = required(status, OrderStatus, "order status")
+        orders.set_status(session=session, order_id=order_id, status=wanted, actor=actor_name(user))
+    except (Conflict, ValidationFailed) as exc:
+        session.rollback()
+        errors = inline_errors(exc, "status")
+        if isinstance(exc, Conflict) and "requested_status" in exc.extra:
+            t = translator(language(request))
+            errors["status"] = t(
+                "orders.refused",
+                old=t(f"status.{exc.extra['current_status']}"),
+                new=t(f"status.{exc.extra['requested_status']}"),
+            )
+        return _order_page(request, session, order_id, exc.status, errors=errors)
+    return done(request, f"/orders/{order_id}")
 
 
-@router.get("/products/{product_id}", response_class=HTMLResponse)
-def product_page(
-    request: Request, product_id: IdPath, session: SessionDep, user: WebUser
+@router.post("/orders/{order_id}/shipping", response_class=HTMLResponse, dependencies=[Csrf])
+def order_shipping(
+    request: Request,
+    order_id: IdPath,
+    session: SessionDep,
+    user: WebUser,
+    carrier: Text = "",
+    tracking_number: Text = "",
 ) -> Response:
-    require(user, "products:read")
-    product = products.get(session=session, product_id=product_id)
-    forecast = None
-    if allows(user.role, "analytics:read"):
-        try:
-            forecast = market.forecast_product(session=session, product_id=product_id, horizon=12)
-        except Exception:  # an optional chart: a model that cannot fit shows the empty state
-            log.exception("web.product.forecast_failed", extra={"product_id": product_id})
-    chart = None
-    if forecast is not None and forecast.points:
-        chart = {
-            "labels": [p.ds.isoformat() for p in forecast.points],
-            "yhat": [round(p.yhat, 2) for p in forecast.points],
-            "lo": [round(p.lo, 2) for p in forecast.points],
-            "hi": [round(p.hi, 2) for p in forecast.points],
-        }
-    return render(request, "product.html", product=product, forecast=forecast, chart=chart)
+    """Set the carrier and tracking number; an empty field clears it."""
+    require(user, "orders:write")
+    values = {"carrier": carrier, "tracking_number": tracking_number}
+    try:
+        data = OrderUpdate(carrier=carrier or None, tracking_number=tracking_number or None)
+        orders.update(session=session, order_id=order_id, data=data, actor=actor_name(user))
+    except FORM_ERRORS as exc:
+        session.rollback()
+        errors = inline_errors(exc, "shipping")
+        return _order_page(request, session, order_id, status_of(exc), errors, values)
+    return done(request, f"/orders/{order_id}")
 
 
 @router.get("/tickets", response_class=HTMLResponse)
@@ -127,20 +149,18 @@ def ticket_list(
     request: Request,
     session: SessionDep,
     user: WebUser,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    q: Search = None,
     status: Annotated[str | None, Query(max_length=20)] = None,
     priority: Annotated[str | None, Query(max_length=20)] = None,
-    sort: Annotated[str | None, Query(max_length=40)] = None,
+    sort: Sort = None,
     cursor: Cursor = None,
 ) -> Response:
     require(user, "tickets:read")
-    chosen = TicketStatus(status) if status in set(TicketStatus) else None
-    prio = TicketPriority(priority) if priority in set(TicketPriority) else None
-    sort = _pick(sort, TICKET_SORTS)
+    chosen = choice(status, TicketStatus)
+    prio = choice(priority, TicketPriority)
+    sort = pick(sort, TICKET_SORTS)
     filters = tickets.TicketFilter(status=chosen, priority=prio, q=q or None)
-    page = tickets.list_(
-        session=session, filters=filters, params=PageParams(limit=25, cursor=cursor, sort=sort)
-    )
+    page = tickets.list_(session=session, filters=filters, params=page_params(cursor, sort))
     query = {
         "q": q or "",
         "status": chosen.value if chosen else "",
@@ -183,15 +203,16 @@ def ticket_status(
     status: Annotated[str, Form(max_length=20)],
 ) -> Response:
     require(user, "tickets:write")
-    if status not in set(TicketStatus):
-        raise ValidationFailed(f"Unknown ticket status {status!r}.")
-    tickets.update(
+    ticket = tickets.update(
         session=session,
         ticket_id=ticket_id,
-        data=TicketUpdate(status=TicketStatus(status)),
+        data=TicketUpdate(status=required(status, TicketStatus, "ticket status")),
         actor=actor_name(user),
     )
-    if is_htmx(request):
-        ticket = tickets.get(session=session, ticket_id=ticket_id)
-        return render(request, "_ticket_status.html", ticket=ticket, statuses=list(TicketStatus))
-    return redirect(f"/tickets/{ticket_id}")
+    return done(
+        request,
+        f"/tickets/{ticket_id}",
+        "_ticket_status.html",
+        ticket=ticket,
+        statuses=[s.value for s in TicketStatus],
+    )

@@ -1,17 +1,21 @@
-"""Settings pages (administrators only): users and roles, API keys, webhooks."""
+"""Settings pages (administrators only): users and roles, API keys, webhooks.
+
+The LLM endpoint and business-rule forms of the same page live in ``settings_runtime``.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from maitre.api.deps import SessionDep, SettingsDep
+from maitre.api.deps import SessionDep, SettingsDep, get_settings
 from maitre.common.ids import IdPath
 from maitre.common.pagination import PageParams
 from maitre.errors import Conflict, ValidationFailed
+from maitre.runtime_settings import service as runtime_settings
 from maitre.users import service as users
 from maitre.users.roles import Role
 from maitre.web.core import Csrf, PageRoute, WebUser, redirect, render, require
@@ -24,7 +28,7 @@ KEY_ROLES = [r.value for r in Role]
 ADMIN = "settings:admin"
 
 
-def _page(
+def render_settings(
     request: Request,
     session: SessionDep,
     status_code: int = 200,
@@ -39,15 +43,27 @@ def _page(
         "errors": {},
         "new_key": None,
         "new_secret": None,
+        "runtime": {
+            state.key: state
+            for state in runtime_settings.list_(session=session, base=get_settings(request))
+        },
+        "rt_form": {},
+        "llm_test": None,
+        "saved": None,
     }
     context.update(extra)
     return render(request, "settings.html", status_code, **context)
 
 
 @router.get("/settings", response_class=HTMLResponse)
-def settings_page(request: Request, session: SessionDep, user: WebUser) -> Response:
+def settings_page(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    saved: Annotated[str, Query(max_length=20, description="Section just saved.")] = "",
+) -> Response:
     require(user, ADMIN)
-    return _page(request, session)
+    return render_settings(request, session, saved=saved)
 
 
 @router.post("/settings/users", response_class=HTMLResponse, dependencies=[Csrf])
@@ -77,7 +93,7 @@ def create_user(
             errors["user_email"] = str(exc)
     if errors:
         session.rollback()
-        return _page(request, session, 422, errors=errors)
+        return render_settings(request, session, 422, errors=errors)
     return redirect("/settings#users")
 
 
@@ -99,7 +115,7 @@ def update_user(
         )
     except Conflict as exc:
         session.rollback()
-        return _page(request, session, 409, errors={"users": str(exc)})
+        return render_settings(request, session, 409, errors={"users": str(exc)})
     return redirect("/settings#users")
 
 
@@ -115,11 +131,13 @@ def create_key(
     require(user, ADMIN)
     if role not in KEY_ROLES or not name.strip():
         session.rollback()
-        return _page(request, session, 422, errors={"key": "Give the key a name and a role."})
+        return render_settings(
+            request, session, 422, errors={"key": "Give the key a name and a role."}
+        )
     _key, token = users.create_api_key(
         session=session, name=name.strip(), role=Role(role), user_id=user.user_id
     )
-    response = _page(request, session, new_key=token)
+    response = render_settings(request, session, new_key=token)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -154,11 +172,11 @@ def create_webhook(
         )
     except ValidationError as exc:
         session.rollback()
-        return _page(request, session, 422, errors={"hook": exc.errors()[0]["msg"]})
+        return render_settings(request, session, 422, errors={"hook": exc.errors()[0]["msg"]})
     except ValidationFailed as exc:
         session.rollback()
-        return _page(request, session, 422, errors={"hook": str(exc)})
-    response = _page(request, session, new_secret=endpoint.secret)
+        return render_settings(request, session, 422, errors={"hook": str(exc)})
+    response = render_settings(request, session, new_secret=endpoint.secret)
     response.headers["Cache-Control"] = "no-store"
     return response
 

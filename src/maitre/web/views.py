@@ -12,7 +12,21 @@ from maitre.api.deps import SessionDep
 from maitre.api.ratelimit import client_address, limiter_for
 from maitre.errors import RateLimited, Unauthenticated
 from maitre.users import service as users
-from maitre.web import customers, deals, inbox, kb, records, settings_pages, shop, training
+from maitre.web import (
+    catalog,
+    customers,
+    deals,
+    inbox,
+    kb,
+    leads,
+    model_report,
+    records,
+    safety_pages,
+    settings_pages,
+    settings_runtime,
+    shop,
+    training,
+)
 from maitre.web import dashboards as dashboard_pages
 from maitre.web.core import Csrf, LoginRequired, PageRoute, WebUser, redirect, render
 from maitre.web.i18n import LANGUAGES, translator
@@ -91,12 +105,17 @@ def set_language(
 for _pages in (
     customers.router,
     records.router,
+    catalog.router,
     deals.router,
+    leads.router,
     dashboard_pages.router,
     training.router,
     settings_pages.router,
+    settings_runtime.router,
     inbox.router,
     kb.router,
     shop.router,
+    model_report.router,
+    safety_pages.router,
 ):
     router.include_router(_pages)

@@ -56,6 +56,8 @@ def test_an_edited_note_is_checked_and_an_admin_reviews_the_flag(
     )
     assert edited.status_code == 200, edited.text
     [flag] = admin.get(FLAGS, params={"subject_type": "note"}).json()["items"]
+    assert admin.get(FLAGS, params={"kind": flag["kind"]}).json()["total"] == 1
+    assert admin.get(FLAGS, params={"kind": "no_such_kind"}).json()["total"] == 0
     reviewed = admin.post(f"{FLAGS}/{flag['id']}/review", json={"status": "confirmed"})
     assert reviewed.status_code == 200
     assert reviewed.json()["status"] == "confirmed" and reviewed.json()["reviewed_by"]

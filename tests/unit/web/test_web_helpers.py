@@ -12,10 +12,11 @@ from maitre.sales.models import DealStage, LeadStatus
 from maitre.tickets.models import TicketPriority, TicketStatus
 from maitre.users.roles import Role
 from maitre.web import core, i18n
+from maitre.web.catalog import PRODUCT_SORTS
 from maitre.web.customers import SORTS
-from maitre.web.deals import LEAD_SORTS
+from maitre.web.leads import LEAD_SORTS
 from maitre.web.masking import mask_address, mask_email, mask_phone, may_see_contact
-from maitre.web.records import ORDER_SORTS, PRODUCT_SORTS, TICKET_SORTS
+from maitre.web.records import ORDER_SORTS, TICKET_SORTS
 
 WEB = Path(core.__file__).parent
 LITERAL = re.compile(r"""\bt\(\s*['"]([a-z0-9_.\-]+)['"]""")

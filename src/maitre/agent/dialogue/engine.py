@@ -34,6 +34,7 @@ from maitre.conversations import service as conversations
 from maitre.conversations.models import CLOSED_STATUSES, ConversationStatus, Message, Sender
 from maitre.conversations.schemas import MAX_MESSAGE_CHARS
 from maitre.errors import Conflict, FieldError, ValidationFailed
+from maitre.runtime_settings import service as runtime_settings
 
 log = logging.getLogger("maitre.agent.dialogue")
 WAITING = "waiting_for_human"
@@ -205,6 +206,9 @@ def respond(
     state = DialogueState.from_dict(conversation.state)
     if conversation.status == ConversationStatus.HANDED_OFF:
         return _waiting(session, conversation_id, text, state)
+    # What an admin changed on the settings page (LLM endpoint, business rules) applies from
+    # the next turn on: one small query, no restart.
+    settings = runtime_settings.effective(session=session, base=settings)
     state.verified = conversation.customer_id is not None
     if not state.history and not state.turns and conversation.language:
         state.language = conversation.language.split("-")[0]

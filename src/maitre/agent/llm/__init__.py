@@ -44,7 +44,7 @@ def endpoint_status(settings: Settings, *, timeout: float = 3.0) -> tuple[bool, 
     if not isinstance(client, OpenAIChatClient):
         return True, "not configured (templates only)"
     shown = str(httpx.URL(client.base_url).copy_with(username=None, password=None))
-    fix = "check MAITRE_LLM_BASE_URL, or unset it to use templates only"
+    fix = "check MAITRE_LLM_BASE_URL or the settings page, or clear it to use templates only"
     try:
         served = client.list_models(timeout=min(timeout, settings.llm_timeout_seconds))
     except ExternalServiceError as exc:
@@ -52,7 +52,8 @@ def endpoint_status(settings: Settings, *, timeout: float = 3.0) -> tuple[bool, 
         if status == 404:
             return True, f"reachable at {shown} (it does not list models)"
         if status in (401, 403):
-            return False, f"{shown} refused the key (HTTP {status}): check MAITRE_LLM_API_KEY"
+            where = "MAITRE_LLM_API_KEY or the settings page"
+            return False, f"{shown} refused the key (HTTP {status}): check {where}"
         return False, f"unreachable at {shown}: {exc}; {fix}"
     if served and client.model not in served:
         listed = ", ".join(served[:5])

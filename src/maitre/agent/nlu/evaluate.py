@@ -12,17 +12,16 @@ from __future__ import annotations
 import gc
 import os
 import time
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from maitre.agent.nlu.bundle import NluModel
 from maitre.agent.nlu.classifier import ClassifierParams
 from maitre.agent.nlu.dataio import OUT_OF_SCOPE, TrainingData, read_training_data
+from maitre.agent.nlu.report import classification_report
 from maitre.agent.nlu.text import normalize_text
 from maitre.agent.nlu.trainer import train
 
@@ -50,33 +49,6 @@ def model_memory_mb(model: NluModel) -> float:
     for vectorizer in (clf.lexical_.word_, clf.lexical_.char_):
         total += vectorizer.idf_.nbytes + sum(len(k) + 80 for k in vectorizer.vocabulary_)
     return total / 2**20
-
-
-def classification_report(y_true: list[str], y_pred: list[str]) -> dict[str, Any]:
-    """Return accuracy, macro-F1 over the test intents, per-intent scores and top confusions."""
-    labels = sorted(set(y_true))
-    precision, recall, f1, support = precision_recall_fscore_support(
-        y_true, y_pred, labels=labels, zero_division=0
-    )
-    pairs = Counter((t, p) for t, p in zip(y_true, y_pred, strict=True) if t != p)
-    return {
-        "accuracy": round(float(np.mean(np.array(y_true) == np.array(y_pred))), 4),
-        "macro_f1": round(
-            float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)), 4
-        ),
-        "per_intent": {
-            label: {
-                "precision": round(float(precision[i]), 4),
-                "recall": round(float(recall[i]), 4),
-                "f1": round(float(f1[i]), 4),
-                "support": int(support[i]),
-            }
-            for i, label in enumerate(labels)
-        },
-        "confusion_pairs": [
-            {"true": t, "predicted": p, "count": n} for (t, p), n in pairs.most_common(15)
-        ],
-    }
 
 
 def latency_ms(model: NluModel, texts: list[str], sample: int = LATENCY_SAMPLE) -> dict[str, float]:

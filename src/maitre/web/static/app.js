@@ -107,8 +107,51 @@
         return { type: "bar", data: { labels: data.labels, datasets: [
           { label: "units", data: data.units, backgroundColor: accent }
         ] }, options: { indexAxis: "y", plugins: { legend: { display: false } } } };
+      case "confusion":
+        return confusionConfig(data, accent, second);
     }
     return null;
+  }
+
+  /* "#rrggbb" at opacity a (other colour forms are returned as they are). */
+  function withAlpha(color, a) {
+    var m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color);
+    if (!m) return color;
+    return "rgba(" + parseInt(m[1], 16) + ", " + parseInt(m[2], 16) + ", " + parseInt(m[3], 16) + ", " + a + ")";
+  }
+
+  /* Confusion heatmap: one square per (true, predicted) cell on two category axes; mistakes
+     shaded by count against the largest mistake, correct answers (the diagonal) in a second
+     colour so they do not wash the mistakes out. */
+  function confusionConfig(data, accent, second) {
+    var n = data.labels.length, maxOff = Math.max(data.max_off, 1);
+    function side(ctx) {
+      var area = ctx.chart.chartArea;
+      if (!area) return 4;
+      return Math.max(2, Math.min(area.width, area.height) / n / Math.SQRT2 - 1);
+    }
+    return { type: "scatter", data: { datasets: [{
+      label: "confusion",
+      data: data.cells,
+      pointStyle: "rect",
+      pointRadius: side,
+      pointHoverRadius: side,
+      borderWidth: 0,
+      backgroundColor: function (ctx) {
+        var cell = ctx.raw;
+        if (!cell) return "transparent";
+        if (cell.diag) return withAlpha(second, cell.v > 0 ? 0.35 : 0.05);
+        return withAlpha(accent, cell.v > 0 ? 0.15 + 0.85 * cell.v / maxOff : 0.04);
+      }
+    }] }, options: {
+      plugins: { legend: { display: false }, tooltip: { callbacks: { label: function (ctx) {
+        return ctx.raw.y + " → " + ctx.raw.x + ": " + ctx.raw.v;
+      } } } },
+      scales: {
+        x: { type: "category", labels: data.labels, offset: true, grid: { display: false }, ticks: { autoSkip: false, maxRotation: 60, minRotation: 30 } },
+        y: { type: "category", labels: data.labels, offset: true, reverse: false, grid: { display: false }, ticks: { autoSkip: false } }
+      }
+    } };
   }
 
   function renderCharts() {

@@ -214,6 +214,18 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_products_name"), ["name"], unique=False)
 
     op.create_table(
+        "runtime_settings",
+        sa.Column("key", sa.String(length=100), nullable=False),
+        sa.Column(
+            "value",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("updated_by", sa.String(length=300), nullable=False),
+        sa.Column("updated_at", maitre.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_runtime_settings")),
+    )
+    op.create_table(
         "saved_segments",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=120), nullable=False),
@@ -985,6 +997,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_saved_segments_created_at"))
 
     op.drop_table("saved_segments")
+    op.drop_table("runtime_settings")
     with op.batch_alter_table("products", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_products_name"))
         batch_op.drop_index(batch_op.f("ix_products_created_at"))
