@@ -11,7 +11,9 @@ from sqlalchemy import text
 from maitre.agent.llm import endpoint_status
 from maitre.bootstrap import Runtime
 from maitre.cli.common import console, runtime
+from maitre.config import Settings
 from maitre.db.migrate import alembic_config
+from maitre.db.session import unit_of_work
 from maitre.ml import registry
 
 DEFAULT_MODELS = ("nlu",)
@@ -44,10 +46,19 @@ def _model_checks(rt: Runtime) -> list[tuple[str, bool, str]]:
     return rows
 
 
+def _effective(rt: Runtime) -> Settings:
+    """Return the settings with what an admin saved on the settings page (the LLM endpoint)."""
+    from maitre.runtime_settings import service as runtime_settings
+
+    with unit_of_work(rt.sessionmaker) as session:
+        return runtime_settings.effective(session=session, base=rt.settings)
+
+
 def doctor() -> None:
     """Check the database, migrations, queue, models and LLM endpoint; exit 1 if one is wrong."""
     checks: list[tuple[str, bool, str]] = []
     with runtime() as rt:
+        llm_settings = rt.settings
         url = rt.settings.resolved_database_url
         try:
             with rt.engine.connect() as conn:
@@ -67,6 +78,7 @@ def doctor() -> None:
             )
             if ok:
                 checks.extend(_model_checks(rt))
+                llm_settings = _effective(rt)
         except Exception as exc:  # doctor reports every failure instead of raising
             checks.append(
                 (
@@ -77,7 +89,7 @@ def doctor() -> None:
                 )
             )
         checks.extend(rt.queue.checks())
-        checks.append(("llm", *endpoint_status(rt.settings)))
+        checks.append(("llm", *endpoint_status(llm_settings)))
     table = Table("check", "status", "detail")
     for name, ok, detail in checks:
         table.add_row(name, "[green]ok[/]" if ok else "[red]FAIL[/]", detail)

@@ -59,10 +59,11 @@ def search(
     """Search the knowledge base as the agent does and show the hits with their confidence."""
     from maitre.config import get_settings
     from maitre.kb import embedding, service
+    from maitre.runtime_settings import service as runtime_settings
 
-    settings = get_settings()
     embedding.get_encoder()
     with session_scope() as session:
+        settings = runtime_settings.effective(session=session, base=get_settings())
         hits = service.search(
             session=session, settings=settings, query=query, language=language, limit=limit
         )

@@ -25,6 +25,7 @@ from maitre.kb.schemas import (
     SearchHitRead,
     SearchResult,
 )
+from maitre.runtime_settings import service as runtime_settings
 from maitre.users.service import Principal
 
 router = APIRouter(prefix="/kb", tags=["knowledge base"])
@@ -152,9 +153,8 @@ def search(
         for h in hits
     ]
     best = max((h.confidence for h in hits), default=0.0)
-    return SearchResult(
-        query=q, items=items, confidence=best, answerable=best >= settings.kb_min_confidence
-    )
+    floor = runtime_settings.effective(session=session, base=settings).kb_min_confidence
+    return SearchResult(query=q, items=items, confidence=best, answerable=best >= floor)
 
 
 @router.get("/flags", response_model=FlagPage)

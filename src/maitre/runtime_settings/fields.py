@@ -89,6 +89,7 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec("refund_handoff_limit", Section.RULES, check=_money),
         FieldSpec("cancel_allowed_statuses", Section.RULES, check=_statuses),
         FieldSpec("delivery_estimate_days", Section.RULES),
+        FieldSpec("kb_min_confidence", Section.RULES),
     )
 }
 

@@ -58,3 +58,6 @@ class RuntimeSettingsPatch(BaseModel):
         default=None, max_length=2
     )
     delivery_estimate_days: int | None = Field(default=None, ge=0, le=365)
+    kb_min_confidence: float | None = Field(
+        default=None, ge=0, le=1, allow_inf_nan=False, description="Least KB confidence to answer."
+    )

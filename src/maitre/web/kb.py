@@ -15,6 +15,7 @@ from maitre.errors import ValidationFailed
 from maitre.kb import service as kb
 from maitre.kb.extract import MAX_UPLOAD_BYTES
 from maitre.kb.schemas import MAX_BODY, ArticleCreate, ArticleUpdate
+from maitre.runtime_settings import service as runtime_settings
 from maitre.web.core import Csrf, PageRoute, WebUser, redirect, render, require
 from maitre.web.forms import Cursor, Text, Typed, inline_errors, page_params, split_tags
 from maitre.web.markdown import render_markdown
@@ -58,11 +59,12 @@ def kb_list(
     if ask and ask.strip():
         hits = kb.search(session=session, settings=settings, query=ask, language=language)
         best = max((h.confidence for h in hits), default=0.0)
+        floor = runtime_settings.effective(session=session, base=settings).kb_min_confidence
         search = {
             "hits": hits,
             "best": best,
-            "answerable": best >= settings.kb_min_confidence,
-            "threshold": settings.kb_min_confidence,
+            "answerable": best >= floor,
+            "threshold": floor,
         }
     query = {"language": language or "", "flagged": "1" if only_flagged else "", "q": q or ""}
     return render(

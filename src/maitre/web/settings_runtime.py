@@ -89,6 +89,7 @@ def save_rules(
     return_window_days: Annotated[str, Form(max_length=40)] = "",
     refund_handoff_limit: Annotated[str, Form(max_length=40)] = "",
     delivery_estimate_days: Annotated[str, Form(max_length=40)] = "",
+    kb_min_confidence: Annotated[str, Form(max_length=40)] = "",
     cancel_allowed_statuses: Annotated[list[str] | None, Form(max_length=10)] = None,
     reset: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
@@ -98,6 +99,7 @@ def save_rules(
         "return_window_days": return_window_days.strip(),
         "refund_handoff_limit": refund_handoff_limit.strip(),
         "delivery_estimate_days": delivery_estimate_days.strip(),
+        "kb_min_confidence": kb_min_confidence.strip(),
         "cancel_allowed_statuses": cancel_allowed_statuses or [],
     }
     return _save(

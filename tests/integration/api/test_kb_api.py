@@ -230,6 +230,21 @@ def test_search_endpoint_shape_and_bounds(admin: TestClient) -> None:
     assert empty["items"] == [] and empty["answerable"] is False
 
 
+def test_answerable_follows_the_confidence_floor_saved_on_the_settings_page(
+    admin: TestClient,
+) -> None:
+    _create(admin)
+    params = {"q": "how do I descale the kettle"}
+    confidence = admin.get("/api/v1/kb/search", params=params).json()["confidence"]
+    assert confidence > 0
+    r = admin.patch("/api/v1/settings/runtime", json={"kb_min_confidence": 1.0})
+    assert r.status_code == 200, r.text
+    assert admin.get("/api/v1/kb/search", params=params).json()["answerable"] is False
+    admin.patch("/api/v1/settings/runtime", json={"kb_min_confidence": 0.0})
+    assert admin.get("/api/v1/kb/search", params=params).json()["answerable"] is True
+    assert_problem(admin.patch("/api/v1/settings/runtime", json={"kb_min_confidence": 1.5}), 422)
+
+
 def test_draft_and_archived_articles_are_not_searched(admin: TestClient) -> None:
     draft = _create(
         admin, title="Secret sale", body="The secret sale starts Friday.", status="draft"

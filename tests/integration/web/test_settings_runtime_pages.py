@@ -21,6 +21,7 @@ RULES = {
     "return_window_days": "30",
     "refund_handoff_limit": "500.00",
     "delivery_estimate_days": "5",
+    "kb_min_confidence": "0.45",
     "cancel_allowed_statuses": ["pending", "paid"],
 }
 

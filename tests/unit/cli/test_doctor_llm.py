@@ -36,3 +36,21 @@ def test_doctor_fails_on_unreachable_llm(data_dir: Path, monkeypatch: pytest.Mon
     assert result.exit_code == 1
     row = next(line for line in result.output.splitlines() if " llm " in line)
     assert "FAIL" in row and "unreachable" in row
+
+
+def test_doctor_checks_the_endpoint_saved_on_the_settings_page(data_dir: Path) -> None:
+    from maitre.cli.common import session_scope
+    from maitre.runtime_settings import service as runtime_settings
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    with session_scope() as session:
+        runtime_settings.update(
+            session=session,
+            base=get_settings(),
+            changes={"llm_base_url": "http://127.0.0.1:9/v1", "llm_timeout_seconds": 1},
+            actor="test",
+        )
+    result = runner.invoke(app, ["doctor"], env={"COLUMNS": "200"})
+    row = next(line for line in result.output.splitlines() if " llm " in line)
+    assert "FAIL" in row and "unreachable" in row

@@ -22,12 +22,18 @@ def test_every_overridable_key_is_a_settings_field_and_the_patch_names_them_all(
         "refund_handoff_limit",
         "cancel_allowed_statuses",
         "delivery_estimate_days",
+        "kb_min_confidence",
     }
     assert [s.key for s in FIELDS.values() if s.secret] == ["llm_api_key"]
 
 
 @pytest.mark.parametrize(
-    ("key", "bound"), [("return_window_days", "maximum"), ("delivery_estimate_days", "maximum")]
+    ("key", "bound"),
+    [
+        ("return_window_days", "maximum"),
+        ("delivery_estimate_days", "maximum"),
+        ("kb_min_confidence", "maximum"),
+    ],
 )
 def test_patch_bounds_match_the_settings_fields(key: str, bound: str) -> None:
     setting = Settings.model_json_schema()["properties"][key]
