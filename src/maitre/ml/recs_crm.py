@@ -1,8 +1,8 @@
 """Train the recommender on the CRM's orders and register it as ``recs``.
 
 Interactions are customer × product pairs bought (uncancelled order lines). The metrics come
-from a per-customer random 75/25 split (``recs_data.split_per_user``): the blend of EASE^R and
-hybrid MF next to the popularity baseline, at k = 10. The registered model is then fitted on
+from a per-customer random 75/25 split (``recs_data.split_per_user``): the blend of EASE^R, ALS
+and hybrid MF next to the popularity baseline, at k = 10. The registered model is then fitted on
 every pair; ``RecsBundle`` keeps the customer and product ids behind the matrix rows/columns.
 """
 
@@ -32,6 +32,8 @@ log = logging.getLogger("maitre.ml.recs")
 MODEL_NAME = "recs"
 BUNDLE_FILE = "recs.joblib"
 K = 10
+#: the blend used on CRM orders: small catalogues, few epochs (``make_model`` adds one thread)
+CRM_PARAMS: dict[str, Any] = {"blend": 0.5, "als_share": 0.5, "factors": 16, "mf_epochs": 30}
 
 
 @dataclass
@@ -61,7 +63,7 @@ def load_bundle(path: Path, _mv: ModelVersion | None = None) -> RecsBundle:
 
 def make_model(seed: int = 42) -> MaitreRecommender:
     """The configuration used on CRM orders: small catalogues, few epochs, one thread."""
-    return MaitreRecommender(blend=0.5, factors=16, mf_epochs=30, random_state=seed, threads=1)
+    return MaitreRecommender(**CRM_PARAMS, random_state=seed, threads=1)
 
 
 def train(*, session: Session, seed: int = 42) -> tuple[RecsBundle, dict[str, Any], str]:
@@ -116,7 +118,7 @@ def train_and_register(
             name=MODEL_NAME,
             staging=staging,
             data_hash=digest,
-            params={"blend": 0.5, "factors": 16, "mf_epochs": 30, "k": K},
+            params={**CRM_PARAMS, "k": K},
             metrics=metrics,
             activate=activate,
             actor=actor,

@@ -105,7 +105,7 @@ def evaluate_recommenders(
         "ndcg_lift_over_als": round(maitre[f"ndcg_at_{k}"] / als_ndcg - 1.0, 5)
         if als_ndcg > 0
         else None,
-        "model": {"name": "maitre (EASE^R + hybrid MF blend)", "params": maitre_tuned.params},
+        "model": {"name": "maitre (EASE^R + ALS + hybrid MF blend)", "params": maitre_tuned.params},
         "tuning": {
             "validation_users": len(tuning.users),
             "validation_seed": seed + 1,

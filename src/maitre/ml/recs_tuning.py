@@ -30,12 +30,22 @@ ALS_GRID: Mapping[str, Sequence[Any]] = {
     "alpha": (1.0, 4.0),
 }
 EASE_L2_GRID: Sequence[float] = (50.0, 100.0, 200.0, 400.0, 800.0, 1600.0, 3200.0)
+#: MF carries the smaller share of the blend next to ALS, so its grid stays small (it is the slow
+#: member to fit)
 MF_GRID: Mapping[str, Sequence[Any]] = {
-    "factors": (16, 32, 64),
+    "factors": (16, 32),
     "l2": (10.0, 30.0),
     "alpha": (4.0,),
 }
 BLEND_GRID: Sequence[float] = (0.0, 0.2, 0.35, 0.5, 0.65, 0.8, 1.0)
+#: Maitre's own ALS member (tuned for itself, independently of the baseline's ``ALS_GRID``)
+ALS_MEMBER_GRID: Mapping[str, Sequence[Any]] = {
+    "factors": (16, 32, 64),
+    "regularization": (1.0, 10.0, 30.0),
+    "alpha": (4.0,),
+}
+#: the ALS member's share of the factor models' weight (``1 - blend``); the rest goes to MF
+ALS_SHARE_GRID: Sequence[float] = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
 @dataclass(frozen=True)
@@ -123,13 +133,18 @@ def tune_maitre(
     seed: int,
     ease_grid: Sequence[float] | None = None,
     mf_grid: Mapping[str, Sequence[Any]] | None = None,
+    als_grid: Mapping[str, Sequence[Any]] | None = None,
     blend_grid: Sequence[float] | None = None,
+    als_share_grid: Sequence[float] | None = None,
     ease_max_items: int = 12000,
     mf_epochs: int = 50,
+    als_iterations: int = 15,
 ) -> Tuned:
-    """Tune EASE's L2 and the MF grid separately, then the blend weight between the two.
+    """Tune EASE's L2, the MF grid and the ALS member's grid separately, then the weights.
 
-    Grids default to the module's ``EASE_L2_GRID``, ``MF_GRID`` and ``BLEND_GRID``.
+    The weights are searched jointly: EASE's ``blend`` and the ALS member's share of the rest.
+    Grids default to the module's ``EASE_L2_GRID``, ``MF_GRID``, ``ALS_MEMBER_GRID``,
+    ``BLEND_GRID`` and ``ALS_SHARE_GRID``.
     """
 
     def make_ease(l2: float) -> EASERecommender:
@@ -138,27 +153,46 @@ def tune_maitre(
     def make_mf(**params: Any) -> HybridMFRecommender:
         return HybridMFRecommender(epochs=mf_epochs, random_state=seed, **params)
 
+    def make_als(**params: Any) -> ALSRecommender:
+        return ALSRecommender(iterations=als_iterations, random_state=seed, **params)
+
     ease_l2s = tuple(EASE_L2_GRID if ease_grid is None else ease_grid)
     ease_tuned, ease = grid_search(make_ease, {"l2": ease_l2s}, data)
     mf_tuned, mf = grid_search(make_mf, MF_GRID if mf_grid is None else mf_grid, data)
+    als_tuned, als = grid_search(make_als, ALS_MEMBER_GRID if als_grid is None else als_grid, data)
     assert isinstance(ease, EASERecommender) and isinstance(mf, HybridMFRecommender)
+    assert isinstance(als, ALSRecommender)
     trials = [{"model": "ease", **t} for t in ease_tuned.trials]
     trials += [{"model": "mf", **t} for t in mf_tuned.trials]
-    best_blend, best_score = 1.0, -1.0
-    for blend in BLEND_GRID if blend_grid is None else blend_grid:
-        model = MaitreRecommender.from_components(data.fit, ease=ease, mf=mf, blend=blend)
+    trials += [{"model": "als", **t} for t in als_tuned.trials]
+    best_blend, best_share, best_score = 1.0, 0.0, -1.0
+    blends = BLEND_GRID if blend_grid is None else blend_grid
+    shares = ALS_SHARE_GRID if als_share_grid is None else als_share_grid
+    for blend, share in itertools.product(blends, shares):
+        if blend == 1.0 and share != shares[0]:
+            continue  # EASE alone: the share changes nothing
+        model = MaitreRecommender.from_components(
+            data.fit, ease=ease, mf=mf, als=als, blend=blend, als_share=share
+        )
         score = validation_ndcg(model, data)
-        trials.append({"model": "blend", "blend": blend, "ndcg": round(score, 5)})
+        trials.append(
+            {"model": "blend", "blend": blend, "als_share": share, "ndcg": round(score, 5)}
+        )
         if score > best_score:
-            best_blend, best_score = blend, score
+            best_blend, best_share, best_score = blend, share, score
     params = {
         "blend": best_blend,
+        "als_share": best_share,
         "ease_l2": ease_tuned.params["l2"],
         "ease_max_items": ease_max_items,
         "factors": mf_tuned.params["factors"],
         "mf_l2": mf_tuned.params["l2"],
         "mf_alpha": mf_tuned.params["alpha"],
         "mf_epochs": mf_epochs,
+        "als_factors": als_tuned.params["factors"],
+        "als_l2": als_tuned.params["regularization"],
+        "als_alpha": als_tuned.params["alpha"],
+        "als_iterations": als_iterations,
     }
     return Tuned(params=params, score=best_score, trials=trials)
 

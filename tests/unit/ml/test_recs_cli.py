@@ -27,6 +27,12 @@ def tiny_grids(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(recs_tuning, "EASE_L2_GRID", (50.0, 200.0))
     monkeypatch.setattr(recs_tuning, "MF_GRID", {"factors": (8,), "l2": (10.0,), "alpha": (4.0,)})
     monkeypatch.setattr(recs_tuning, "BLEND_GRID", (0.5, 1.0))
+    monkeypatch.setattr(
+        recs_tuning,
+        "ALS_MEMBER_GRID",
+        {"factors": (8,), "regularization": (10.0,), "alpha": (4.0,)},
+    )
+    monkeypatch.setattr(recs_tuning, "ALS_SHARE_GRID", (0.0, 0.5))
 
 
 @pytest.fixture
@@ -70,6 +76,10 @@ def test_evaluate_on_headerless_positional_columns(
     assert report["seed"] == 42 and report["cpu_count"] >= 1
     assert set(report["fit_seconds"]) == {"maitre", "als", "popularity"}
     assert report["tuning"]["als"]["params"]["regularization"] in (0.1, 10.0)
+    params = report["model"]["params"]
+    assert params["als_share"] in (0.0, 0.5) and params["als_factors"] == 8
+    members = {trial["model"] for trial in report["tuning"]["maitre"]["trials"]}
+    assert members == {"ease", "mf", "als", "blend"}
     assert report["ndcg_at_10"] > report["baselines"]["popularity"]["ndcg_at_10"]
 
 
@@ -195,5 +205,10 @@ def test_full_movielens_100k_beats_tuned_als(tmp_path: Path) -> None:
     assert code == 0, output
     report = json.loads(out.read_text())
     assert report["users_evaluated"] == 943 and report["items"] == 1682
-    assert report["ndcg_at_10"] > report["baselines"]["als"]["ndcg_at_10"]
-    assert report["ndcg_at_10"] > 0.44  # published anchor: BPR 0.442 (Microsoft Recommenders)
+    # measured +4.2% over tuned ALS (benchmarks/results/recs_bench.json); the floor leaves room
+    # for thread-count noise in the factor models
+    assert report["ndcg_at_10"] >= 1.035 * report["baselines"]["als"]["ndcg_at_10"]
+    assert (
+        report["ndcg_at_10"] > 0.47
+    )  # published anchors: BPR 0.442, BiVAE 0.475 (MS Recommenders)
+    assert report["model"]["params"]["als_share"] > 0.0  # validation picked the ALS member

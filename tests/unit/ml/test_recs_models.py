@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -61,6 +63,59 @@ def test_maitre_recovers_the_planted_co_preference(
     top5 = model.recommend(np.arange(train.shape[0]), k=5)
     in_block = (top5 // CLUSTER_SIZE) == clusters[:, None]
     assert in_block.mean() > 0.6
+
+
+def test_three_member_blend_recovers_the_planted_co_preference(
+    split: tuple[sp.csr_matrix, sp.csr_matrix],
+) -> None:
+    train, test = split
+    model = small_maitre(als_share=0.5, als_factors=8, als_l2=1.0, blend=0.4)
+    assert _ndcg(model, train, test) > 1.3 * _ndcg(PopularityRecommender(), train, test)
+    assert model.ease_ is not None and model.als_ is not None and model.mf_ is not None
+    assert model.weights() == pytest.approx({"ease": 0.4, "als": 0.3, "mf": 0.3})
+    _matrix, clusters = planted()
+    top5 = model.recommend(np.arange(train.shape[0]), k=5)
+    assert ((top5 // CLUSTER_SIZE) == clusters[:, None]).mean() > 0.6
+
+
+def test_blend_fits_only_the_members_it_weights(split: tuple[sp.csr_matrix, sp.csr_matrix]) -> None:
+    train, _ = split
+    ease_mf = small_maitre(als_share=0.0).fit(train)
+    assert ease_mf.als_ is None and ease_mf.ease_ is not None and ease_mf.mf_ is not None
+    ease_als = small_maitre(als_share=1.0, als_factors=8).fit(train)
+    assert ease_als.mf_ is None and ease_als.als_ is not None
+    with pytest.raises(ValueError, match="als_share"):
+        small_maitre(als_share=1.5).fit(train)
+
+
+def test_blend_assembled_from_components_scores_like_a_fitted_one(
+    split: tuple[sp.csr_matrix, sp.csr_matrix],
+) -> None:
+    train, _ = split
+    fitted = small_maitre(als_share=0.5, als_factors=8, als_l2=1.0).fit(train)
+    assert fitted.ease_ is not None and fitted.mf_ is not None and fitted.als_ is not None
+    assembled = MaitreRecommender.from_components(
+        train, ease=fitted.ease_, mf=fitted.mf_, als=fitted.als_, blend=0.5, als_share=0.5
+    )
+    users = np.arange(20)
+    np.testing.assert_allclose(
+        assembled.score_history(train[users], users=users),
+        fitted.score_history(train[users], users=users),
+        rtol=1e-5,
+        atol=1e-5,
+    )
+    assert assembled.als_factors == 8 and assembled.als_l2 == 1.0
+
+
+def test_bundle_pickled_before_the_als_member_still_recommends(
+    split: tuple[sp.csr_matrix, sp.csr_matrix],
+) -> None:
+    train, _ = split
+    model = small_maitre().fit(train)
+    expected = model.recommend(np.arange(10), k=5)
+    del model.als_, model.als_share  # what an older saved bundle lacks
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.recommend(np.arange(10), k=5), expected)
 
 
 @pytest.mark.parametrize(
