@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Collection, Container, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, cast
+from operator import itemgetter
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session
@@ -27,6 +28,7 @@ from maitre.timeline import service as timeline
 TABLE = cast(Table, Customer.__table__)
 _COLUMNS = tuple(CustomerCreate.model_fields)
 _INSERT_COLUMNS = (*_COLUMNS, "created_at", "updated_at")
+_insert_values = itemgetter(*_COLUMNS)  # a row's values in _COLUMNS order, as a tuple
 
 
 class Outcome(StrEnum):
@@ -38,13 +40,13 @@ class Outcome(StrEnum):
     REJECTED = "rejected"
 
 
-@dataclass(frozen=True, slots=True)
-class RowResult:
+class RowResult(NamedTuple):
     """The outcome for one input row.
 
     ``customer_id`` is the matched or created customer. A rejected row names the offending
     ``field`` and a ``reason``; a duplicate also says which earlier row of the batch
     (``duplicate_of``) or which already-claimed customer (``customer_id``) it repeats.
+    (A named tuple: as immutable as a frozen dataclass, and a third of its cost per row.)
     """
 
     outcome: Outcome
@@ -190,7 +192,7 @@ def bulk_upsert(
         session,
         TABLE,
         _INSERT_COLUMNS,
-        [(*(r.values[c] for c in _COLUMNS), now, now) for r in candidates],
+        [(*_insert_values(r.values), now, now) for r in candidates],
         keys=("email", "external_id"),
     )
     for row, new_id in zip(candidates, ids, strict=True):

@@ -22,13 +22,14 @@ MAX_LENGTH = 254  # octets, RFC 5321 as email_validator checks it
 
 
 @lru_cache(maxsize=8192)
-def _domain(domain: str) -> tuple[str, str] | None:
-    """Return the normalised and ASCII forms of ``domain``, or ``None`` if it is not valid."""
+def _domain(domain: str) -> tuple[str, int] | None:
+    """Return ``domain`` normalised and its longest form in octets, or ``None`` if not valid."""
     try:
         info = validate_email(f"a@{domain}", check_deliverability=False)
     except EmailNotValidError:
         return None
-    return info.domain, info.ascii_domain
+    longest = max(len(domain.encode()), len(info.domain.encode()), len(info.ascii_domain))
+    return info.domain, longest
 
 
 def fast_email(value: str) -> str | None:
@@ -40,8 +41,7 @@ def fast_email(value: str) -> str | None:
     forms = _domain(domain)
     if forms is None:
         return None
-    normalised, ascii_domain = forms
-    longest = max(len(domain.encode()), len(normalised.encode()), len(ascii_domain))
+    normalised, longest = forms
     if len(local) + 1 + longest > MAX_LENGTH:
         return None
     return f"{local}@{normalised}".lower()

@@ -177,8 +177,9 @@ class CsvSource:
                 values, error = [], f"malformed CSV: {exc}"
             start, end = self._last_line + 1, self._reader.line_num
             self._last_line = end
-            for line in range(start, end + 1):
-                error = self._bad.pop(line, None) or error
+            if self._bad:  # almost always empty: skip the per-line lookups
+                for line in range(start, end + 1):
+                    error = self._bad.pop(line, None) or error
             if values or error:
                 return Record(line=start, values=values, error=error)
 
