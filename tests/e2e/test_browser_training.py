@@ -127,6 +127,19 @@ def test_label_a_review_item_and_retrain(browser: Any, served: dict[str, Any]) -
         assert nlu_versions.count() == 2
         assert "succeeded" in page.locator("[aria-labelledby='h-train'] tbody").inner_text()
         page.screenshot(path=str(SHOTS / "training_models_retrained.png"), full_page=True)
+        # Its evaluation report: per-intent scores from the held-out slice, worst F1 first.
+        active.locator("a[data-report-link]").click()
+        page.wait_for_selector("[data-intent-table]")
+        assert page.url.endswith(f"/training/models/nlu/{served['version'] + 1}")
+        f1 = [
+            float(x) for x in page.locator("[data-intent-table] tbody td strong").all_inner_texts()
+        ]
+        assert len(f1) > 5 and f1 == sorted(f1)
+        page.wait_for_function(
+            "() => !!window.Chart && !!window.Chart.getChart("
+            "document.querySelector('canvas[data-chart=confusion]'))"
+        )
+        page.screenshot(path=str(SHOTS / "training_model_report.png"), full_page=True)
         assert tab.errors == []
     finally:
         tab.close()

@@ -50,7 +50,7 @@ class TrainResult:
     def metrics(self) -> dict[str, Any]:
         """Return what the registry stores as metrics."""
         described = self.model.classifier.describe()
-        return {
+        metrics = {
             "train_seconds": round(self.seconds, 2),
             "examples": self.examples,
             "intents": len(self.intents),
@@ -59,6 +59,10 @@ class TrainResult:
             "fusion": described["fusion"],
             "finetune": described["finetune"],
         }
+        if described["validation_report"]:
+            # Per-intent scores and confusions on the held-out slice, for the report page.
+            metrics["evaluation"] = described["validation_report"]
+        return metrics
 
 
 def shipped_data() -> TrainingData:
