@@ -166,7 +166,7 @@ class Settings(BaseSettings):
         default=3, ge=0, le=23, description="UTC hour of the nightly score refresh; null: off."
     )
     analytics_score_chunk: int = Field(
-        default=50_000, ge=100, le=1_000_000, description="Customers scored per batch."
+        default=20_000, ge=100, le=1_000_000, description="Customers scored per batch."
     )
     analytics_score_threads: int = Field(
         default=1, ge=1, le=256, description="CPU threads for batch churn scoring and TreeSHAP."

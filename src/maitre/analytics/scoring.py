@@ -1,22 +1,34 @@
 """Batch scoring: every customer's RFM segment, cluster, churn risk with reasons and CLV, stored.
 
-``refresh`` builds the profile snapshot (features, RFM, clusters), loads the active ``churn``
-model from the registry (no model: churn fields stay empty), fits BG/NBD + Gamma-Gamma on the
-CRM's orders (on a sample when there are many buyers; skipped when the history is too thin),
-then rewrites ``customer_scores`` in chunks of ``settings.analytics_score_chunk`` customers:
-model input, TreeSHAP reasons (for customers at or above
-``settings.churn_reasons_min_probability``) and rows exist for one chunk at a time, and rows
-go in with the bulk inserter (COPY on PostgreSQL), built column by column with the reasons as
-ready JSON text. LightGBM predicts and explains on ``settings.analytics_score_threads`` threads
-(the results do not depend on it). The caller owns the transaction, so readers see the old
-scores until the refresh commits.
+A refresh streams through the customers in chunks of ``settings.analytics_score_chunk``
+(keyset pagination by id: ``(after, upto]`` ranges), so its memory is bounded by the chunk,
+not by the number of customers. Two passes:
+
+``prepare`` learns what needs everyone, reading two cheap queries per chunk: which product
+categories get a share column (one grouped query); the exact RFM quintile edges (it keeps each
+buyer's recency, frequency and monetary value: 24 bytes a buyer, 24 MB at a million); the
+customers the clusterer learns from and the buyers BG/NBD + Gamma-Gamma learn from, each a
+bottom-k sample by id hash kept while the chunks go by (``maitre.ml.sampling``), so the
+samples, and the models fitted on them, are those of the all-at-once computation whatever the
+chunk size. It then builds the full features of the clusterer's sample only, fits the
+clusterer and the CLV models (CLV skipped when the history is too thin) and loads the active
+``churn`` model from the registry (no model: churn fields stay empty).
+
+``store`` rewrites ``customer_scores`` chunk by chunk: the chunk's features and purchase
+summaries (``maitre.ml.features.features_for``), RFM segment, cluster, CLV, churn probability
+and TreeSHAP reasons (for customers at or above ``settings.churn_reasons_min_probability``),
+rows built column by column with the reasons as ready JSON text and written with the bulk
+inserter (COPY on PostgreSQL). Every per-customer value depends only on the customer's rows and
+the fitted models, so the stored scores do not depend on the chunk size. LightGBM predicts and
+explains on ``settings.analytics_score_threads`` threads (the results do not depend on it).
+The caller owns the transaction, so readers see the old scores until the refresh commits.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -29,23 +41,34 @@ import pandas as pd
 from sqlalchemy import Column, MetaData, Table, Text, delete
 from sqlalchemy.orm import Session
 
-from maitre.analytics import service as profiles
+from maitre.analytics.lifetime import (
+    CLV_FIT_SAMPLE,
+    CLV_SEED,
+    SUMMARY_COLUMNS,
+    Lifetime,
+    fit_lifetime,
+)
 from maitre.analytics.models import CustomerScore
+from maitre.common.idspan import IdSpan
 from maitre.config import Settings
+from maitre.customers import service as customers
 from maitre.db.base import utcnow
 from maitre.db.bulk import insert_rows
 from maitre.errors import ValidationFailed
 from maitre.ml.churn_crm import reasons_json
 from maitre.ml.churn_crm_train import MODEL_NAME as CHURN_MODEL
 from maitre.ml.churn_crm_train import ChurnBundle, load_bundle
-from maitre.ml.clv import BetaGeoModel, GammaGammaModel
-from maitre.ml.features import features_and_summary
+from maitre.ml.features import CategoryPlan, category_plan, features_for, order_profile
 from maitre.ml.registry import ActiveModelCache
+from maitre.ml.sampling import BottomK
+from maitre.ml.segments import CustomerClusterer, RFMModel
 
 log = logging.getLogger("maitre.analytics.scoring")
 Progress = Callable[[float, str], None]
-CLV_DAYS = 365
-CLV_FIT_SAMPLE = 20_000
+RFM_INPUTS = ("recency_days", "frequency", "monetary")
+# Ids per IN list when reading the clusterer's sample (under SQLite's oldest parameter limit).
+SAMPLE_BATCH = 900
+PREPARE_SHARE = 0.3
 COLUMNS = (
     "customer_id",
     "churn_probability",
@@ -105,46 +128,53 @@ def active_churn(*, session: Session, settings: Settings) -> tuple[ChurnBundle, 
     return churn_cache(settings.models_dir).get(session)
 
 
-def lifetime_values(summary: pd.DataFrame, *, days: int = CLV_DAYS, seed: int = 0) -> pd.DataFrame:
-    """Fit BG/NBD + Gamma-Gamma on ``summary`` and return p_alive, expected purchases and CLV."""
-    fit_on = summary
-    if len(summary) > CLV_FIT_SAMPLE:
-        fit_on = summary.sample(CLV_FIT_SAMPLE, random_state=seed)
-    x, t_x, big_t = (summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
-    bg = BetaGeoModel(penalizer=0.001).fit(fit_on["frequency"], fit_on["recency"], fit_on["T"])
-    out = pd.DataFrame(index=summary.index)
-    out["probability_alive"] = bg.p_alive(x, t_x, big_t)
-    out["expected_purchases"] = bg.expected_purchases(days, x, t_x, big_t)
-    spend = summary["monetary"].fillna(0.0).to_numpy(float)
-    try:
-        gg = GammaGammaModel().fit(fit_on["frequency"], fit_on["monetary"].fillna(0.0))
-        value = gg.expected_spend(x, spend)
-    except ValidationFailed:
-        value = spend
-    value = np.where(np.isfinite(value), value, spend)
-    out["clv"] = out["expected_purchases"] * value
-    return out
-
-
-def _clv_frame(summary: pd.DataFrame) -> pd.DataFrame | None:
-    try:
-        return lifetime_values(summary)
-    except ValidationFailed as exc:
-        log.info("analytics.clv.skipped", extra={"reason": str(exc)})
-        return None
+def spans(*, session: Session, size: int) -> Iterator[IdSpan]:
+    """Yield keyset chunks of ``size`` customers by id; together they cover every id."""
+    after: int | None = None
+    while True:
+        upto = customers.chunk_end(session=session, after=after, size=size)
+        yield IdSpan(after=after, upto=upto)
+        if upto is None:
+            return
+        after = upto
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """Everything a refresh reads before it writes: snapshot, CLV, the churn model."""
+    """What a refresh learns from everyone before it scores anyone: plan, models, counts."""
 
     now: datetime
-    snapshot: profiles.Snapshot
-    clv: pd.DataFrame | None
-    last_orders: pd.Series
+    plan: CategoryPlan
+    rfm: RFMModel
+    clusterer: CustomerClusterer
+    lifetime: Lifetime | None
     churn: tuple[ChurnBundle, int] | None
+    customers: int
     reasons_from: float = 0.0
     threads: int = 1
+
+
+def _sample_features(
+    session: Session, now: datetime, plan: CategoryPlan, ids: pd.Index
+) -> pd.DataFrame:
+    """Full features of the clusterer's sample (``fit_sample`` customers), read by id lists."""
+    parts = [
+        features_for(
+            session=session, as_of=now, plan=plan, span=IdSpan.of(ids[i : i + SAMPLE_BATCH])
+        )[0]
+        for i in range(0, len(ids), SAMPLE_BATCH)
+    ]
+    if not parts:
+        return features_for(session=session, as_of=now, plan=plan, span=IdSpan(ids=()))[0]
+    return pd.concat(parts).sort_index()
+
+
+def _fit_lifetime(sample: pd.DataFrame | None) -> Lifetime | None:
+    try:
+        return fit_lifetime(sample if sample is not None else pd.DataFrame(columns=SUMMARY_COLUMNS))
+    except ValidationFailed as exc:
+        log.info("analytics.clv.skipped", extra={"reason": str(exc)})
+        return None
 
 
 def prepare(
@@ -154,42 +184,71 @@ def prepare(
     progress: Progress | None = None,
     now: datetime | None = None,
 ) -> Prepared:
-    """Read what scoring needs (no writes, so progress can be recorded meanwhile)."""
+    """First pass: learn the RFM edges, clusters and CLV models from everyone (no writes)."""
     report = progress or _quiet
     now = now or utcnow()
-    report(0.02, "building profile features")
-    features, summary = features_and_summary(session=session, as_of=now)
-    snap = profiles.compute(session=session, as_of=now, features=features)
-    report(0.3, "fitting lifetime value")
-    clv = _clv_frame(summary)
+    report(0.02, "learning from every customer")
+    plan = category_plan(session=session, as_of=now)
+    clusterer = CustomerClusterer()
+    cluster_sample = BottomK(clusterer.fit_sample, clusterer.random_state)
+    clv_sample = BottomK(CLV_FIT_SAMPLE, CLV_SEED)
+    rfm_inputs: list[np.ndarray] = []
+    total, expected = 0, max(int(customers.fingerprint(session=session)[0] or 0), 1)
+    for span in spans(session=session, size=settings.analytics_score_chunk):
+        orders, summary = order_profile(session=session, as_of=now, span=span)
+        buyers = orders[orders["frequency"] > 0]
+        rfm_inputs.append(buyers[list(RFM_INPUTS)].to_numpy(dtype=float))
+        cluster_sample.add(buyers.iloc[:, :0])
+        clv_sample.add(summary[list(SUMMARY_COLUMNS)])
+        total += len(orders)
+        report(0.02 + 0.2 * min(1.0, total / expected), f"read {total:,} of {expected:,} customers")
+    rfm = RFMModel().fit(pd.DataFrame(np.concatenate(rfm_inputs), columns=list(RFM_INPUTS)))
+    del rfm_inputs
+    report(0.22, "clustering a sample of customers")
+    picked = cluster_sample.frame()
+    ids = picked.index if picked is not None else pd.Index([], dtype=np.int64)
+    clusterer.fit(_sample_features(session, now, plan, ids))
+    report(0.27, "fitting lifetime value")
+    lifetime = _fit_lifetime(clv_sample.frame())
     churn = active_churn(session=session, settings=settings)
-    reasons_from = settings.churn_reasons_min_probability
-    threads = settings.analytics_score_threads
-    return Prepared(now, snap, clv, summary["last_order_at"], churn, reasons_from, threads)
+    return Prepared(
+        now=now,
+        plan=plan,
+        rfm=rfm,
+        clusterer=clusterer,
+        lifetime=lifetime,
+        churn=churn,
+        customers=total,
+        reasons_from=settings.churn_reasons_min_probability,
+        threads=settings.analytics_score_threads,
+    )
 
 
 def store(
     *, session: Session, settings: Settings, prepared: Prepared, progress: Progress | None = None
 ) -> RefreshResult:
-    """Replace every stored score with ``prepared``'s, one chunk of customers at a time."""
+    """Second pass: score each chunk of customers and replace every stored score."""
     started = time.perf_counter()
     report = progress or _quiet
-    features = prepared.snapshot.features
     session.execute(delete(CustomerScore))
-    total = len(features)
-    chunk = settings.analytics_score_chunk
-    for start in range(0, total, chunk):
-        stop = min(total, start + chunk)
-        part = features.iloc[start:stop]
-        rows = _rows(part, _aligned(part.index, prepared), prepared)
+    done, expected = 0, max(prepared.customers, 1)
+    for span in spans(session=session, size=settings.analytics_score_chunk):
+        part, summary = features_for(
+            session=session, as_of=prepared.now, plan=prepared.plan, span=span
+        )
+        if part.empty:
+            continue
+        rows = _rows(part, _aligned(part, summary, prepared), prepared)
         insert_rows(session, _write_table(), COLUMNS, rows)
-        report(0.35 + 0.65 * stop / max(total, 1), f"scored {stop:,} of {total:,} customers")
+        done += len(part)
+        fraction = PREPARE_SHARE + (1 - PREPARE_SHARE) * min(1.0, done / expected)
+        report(fraction, f"scored {done:,} of {prepared.customers:,} customers")
     session.flush()
     churn = prepared.churn
     result = RefreshResult(
-        customers=total,
+        customers=done,
         churn_model_version=churn[1] if churn else None,
-        clv=prepared.clv is not None,
+        clv=prepared.lifetime is not None,
         seconds=time.perf_counter() - started,
     )
     log.info("analytics.refresh.stored", extra=result.as_dict())
@@ -216,17 +275,18 @@ def _quiet(fraction: float, message: str) -> None:
     """Ignore progress."""
 
 
-def _aligned(index: pd.Index, prepared: Prepared) -> pd.DataFrame:
+def _aligned(part: pd.DataFrame, summary: pd.DataFrame, prepared: Prepared) -> pd.DataFrame:
     """RFM, cluster, CLV and last order lined up with one chunk's feature rows."""
-    snap, clv = prepared.snapshot, prepared.clv
+    index = part.index
     out = pd.DataFrame(index=index)
-    rfm = snap.rfm.reindex(index)
+    rfm = prepared.rfm.predict(part)
     out["segment"] = rfm["segment"].astype(str)
     out["code"] = rfm["code"]
-    out["cluster"] = snap.clusters.reindex(index).fillna(-1).astype(int)
+    out["cluster"] = prepared.clusterer.predict(part)
+    clv = prepared.lifetime.values(summary) if prepared.lifetime is not None else None
     for name in ("clv", "expected_purchases", "probability_alive"):
         out[name] = clv[name].reindex(index).astype(float) if clv is not None else np.nan
-    out["last_order_at"] = prepared.last_orders.reindex(index)
+    out["last_order_at"] = summary["last_order_at"].reindex(index)
     return out
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
+from maitre.common.idspan import IdSpan
 from maitre.common.pagination import Page, PageParams, paginate, where_equal
 from maitre.conversations.models import (
     CLOSED_STATUSES,
@@ -296,7 +297,9 @@ def list_messages(
     return newest[::-1]
 
 
-def conversation_facts(*, session: Session, as_of: datetime) -> list[tuple[Any, ...]]:
+def conversation_facts(
+    *, session: Session, as_of: datetime, span: IdSpan | None = None
+) -> list[tuple[Any, ...]]:
     """Return (customer_id, conversations, mean csat or None) of conversations by ``as_of``."""
     stmt = (
         select(
@@ -307,6 +310,8 @@ def conversation_facts(*, session: Session, as_of: datetime) -> list[tuple[Any, 
         .where(Conversation.customer_id.is_not(None), Conversation.started_at <= as_of)
         .group_by(Conversation.customer_id)
     )
+    if span is not None:
+        stmt = stmt.where(span.condition(Conversation.customer_id))
     return [tuple(row) for row in session.execute(stmt)]
 
 

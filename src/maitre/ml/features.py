@@ -17,16 +17,24 @@ only what had happened by ``as_of``:
     language, country, channel (most used order channel; "none" without orders)
 
 Conversations carry no stored sentiment, so there is no sentiment feature (csat stands in).
+
+Every feature but one is a function of the customer's own rows. The exception is which
+categories get a ``cat:`` column: the ``MAX_CATEGORIES`` with the most spend over all customers
+(``category_plan``, one small query grouped by product). With that plan fixed, ``features_for``
+builds the rows of any ``IdSpan`` of customers (a keyset chunk), and the rows of a chunk equal
+the same customers' rows in the frame of everyone, so batch scoring can stream.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from maitre.common.idspan import IdSpan
 from maitre.conversations import service as conversations
 from maitre.customers import service as customers
 from maitre.orders import service as orders
@@ -74,9 +82,35 @@ def _timestamps(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, utc=True, errors="coerce")
 
 
-def _order_frame(session: Session, as_of: datetime) -> pd.DataFrame:
+@dataclass(frozen=True)
+class CategoryPlan:
+    """Which categories get a share column: learned once, from every customer's spend."""
+
+    names: dict[int, str]
+    kept: frozenset[str]
+    columns: tuple[str, ...]
+
+
+def category_plan(*, session: Session, as_of: datetime) -> CategoryPlan:
+    """Return the top categories by spend as of ``as_of`` (the rest pooled as "other")."""
+    rows = orders.product_spend(session=session, as_of=_utc(as_of))
+    spend = pd.DataFrame(rows, columns=["product_id", "amount"])
+    found = products.categories(session=session)
+    names = {pid: cat or "uncategorized" for pid, cat in found.items()}
+    if spend.empty:
+        return CategoryPlan(names, frozenset(), ())
+    spend["amount"] = pd.to_numeric(spend["amount"]).astype(float)
+    spend["category"] = spend["product_id"].map(lambda p: names.get(int(p), "uncategorized"))
+    spend = spend.sort_values("product_id", kind="stable")
+    kept = set(spend.groupby("category")["amount"].sum().nlargest(MAX_CATEGORIES).index)
+    shown = kept | ({"other"} if set(spend["category"]) - kept else set())
+    columns = tuple(sorted(f"{CATEGORY_PREFIX}{c}" for c in shown))
+    return CategoryPlan(names, frozenset(kept), columns)
+
+
+def _order_frame(session: Session, as_of: datetime, span: IdSpan | None) -> pd.DataFrame:
     columns = ["customer_id", "orders", "cancelled", "returned", "kept_value", "discounted"]
-    rows = orders.order_facts(session=session, as_of=as_of)
+    rows = orders.order_facts(session=session, as_of=as_of, span=span)
     frame = pd.DataFrame(rows, columns=[*columns, "first_at", "last_at"])
     for col in columns:
         frame[col] = pd.to_numeric(frame[col]).astype(float)
@@ -86,8 +120,8 @@ def _order_frame(session: Session, as_of: datetime) -> pd.DataFrame:
     return frame.set_index("customer_id")
 
 
-def _main_channel(session: Session, as_of: datetime) -> pd.Series:
-    rows = orders.channel_counts(session=session, as_of=as_of)
+def _main_channel(session: Session, as_of: datetime, span: IdSpan | None) -> pd.Series:
+    rows = orders.channel_counts(session=session, as_of=as_of, span=span)
     frame = pd.DataFrame(rows, columns=["customer_id", "channel", "n"])
     if frame.empty:
         return pd.Series(dtype=object, name="channel")
@@ -97,16 +131,18 @@ def _main_channel(session: Session, as_of: datetime) -> pd.Series:
     return frame.drop_duplicates("customer_id").set_index("customer_id")["channel"]
 
 
-def _category_shares(session: Session, as_of: datetime) -> pd.DataFrame:
-    rows = orders.line_spend(session=session, as_of=as_of)
+def _category_shares(
+    session: Session, as_of: datetime, span: IdSpan | None, plan: CategoryPlan
+) -> pd.DataFrame:
+    rows = orders.line_spend(session=session, as_of=as_of, span=span)
     spend = pd.DataFrame(rows, columns=["customer_id", "product_id", "amount"])
     if spend.empty:
         return pd.DataFrame(index=pd.Index([], name="customer_id", dtype=np.int64))
-    names = products.categories(session=session)
     spend["amount"] = pd.to_numeric(spend["amount"]).astype(float)
-    spend["category"] = spend["product_id"].map(lambda p: names.get(int(p)) or "uncategorized")
-    top = spend.groupby("category")["amount"].sum().nlargest(MAX_CATEGORIES).index
-    spend.loc[~spend["category"].isin(top), "category"] = "other"
+    # Sum in one fixed order whatever order the database returned, so shares are bit-identical.
+    spend = spend.sort_values(["customer_id", "product_id"], kind="stable")
+    spend["category"] = spend["product_id"].map(lambda p: plan.names.get(int(p), "uncategorized"))
+    spend.loc[~spend["category"].isin(plan.kept), "category"] = "other"
     table = spend.pivot_table(
         index="customer_id", columns="category", values="amount", aggfunc="sum", fill_value=0.0
     )
@@ -117,11 +153,11 @@ def _category_shares(session: Session, as_of: datetime) -> pd.DataFrame:
     return shares.sort_index(axis=1)
 
 
-def _support_frame(session: Session, as_of: datetime) -> pd.DataFrame:
+def _support_frame(session: Session, as_of: datetime, span: IdSpan | None) -> pd.DataFrame:
     since = as_of - timedelta(days=RECENT_TICKET_DAYS)
-    t_rows = tickets.ticket_facts(session=session, as_of=as_of, recent_since=since)
+    t_rows = tickets.ticket_facts(session=session, as_of=as_of, recent_since=since, span=span)
     t = pd.DataFrame(t_rows, columns=["customer_id", "tickets_total", "tickets_90d"])
-    c_rows = conversations.conversation_facts(session=session, as_of=as_of)
+    c_rows = conversations.conversation_facts(session=session, as_of=as_of, span=span)
     c = pd.DataFrame(c_rows, columns=["customer_id", "conversations_total", "csat_mean"])
     frame = t.set_index("customer_id").join(c.set_index("customer_id"), how="outer")
     frame.index = frame.index.astype(np.int64)
@@ -131,28 +167,51 @@ def _support_frame(session: Session, as_of: datetime) -> pd.DataFrame:
 def customer_features(*, session: Session, as_of: datetime | None = None) -> pd.DataFrame:
     """Return profile features per customer as of ``as_of`` (default now), indexed by id."""
     as_of = _utc(as_of or datetime.now(UTC))
-    return _features(session, as_of, _order_frame(session, as_of))
+    plan = category_plan(session=session, as_of=as_of)
+    return features_for(session=session, as_of=as_of, plan=plan)[0]
 
 
-def features_and_summary(*, session: Session, as_of: datetime) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return ``customer_features`` and ``purchase_summary``, reading the order facts once."""
+def features_for(
+    *, session: Session, as_of: datetime, plan: CategoryPlan, span: IdSpan | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the features and ``purchase_summary`` of the customers in ``span`` (default all)."""
     as_of = _utc(as_of)
-    facts = _order_frame(session, as_of)
-    return _features(session, as_of, facts), _summary(facts, pd.Timestamp(as_of))
+    facts = _order_frame(session, as_of, span)
+    features = _features(session, as_of, span, plan, facts)
+    return features, _summary(facts, pd.Timestamp(as_of))
 
 
-def _features(session: Session, as_of: datetime, order_facts: pd.DataFrame) -> pd.DataFrame:
+def order_profile(
+    *, session: Session, as_of: datetime, span: IdSpan | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the order features and ``purchase_summary`` of ``span``'s customers (two queries).
+
+    The order features are ``features_for``'s recency_days ... discount_rate columns, row for
+    row, without the support, category and channel queries.
+    """
+    as_of = _utc(as_of)
+    facts = _order_frame(session, as_of, span)
+    base = _base(session, span)
+    columns = _order_columns(base, facts, pd.Timestamp(as_of))
+    return columns, _summary(facts, pd.Timestamp(as_of))
+
+
+def _base(session: Session, span: IdSpan | None) -> pd.DataFrame:
     base = pd.DataFrame(
-        customers.profile_rows(session=session),
+        customers.profile_rows(session=session, span=span),
         columns=["customer_id", "created_at", "language", "country"],
     )
-    if base.empty:
-        return empty_features()
     base["customer_id"] = base["customer_id"].astype(np.int64)
     base = base.set_index("customer_id").sort_index()
     base["created_at"] = _timestamps(base["created_at"])
+    return base
+
+
+def _order_columns(
+    base: pd.DataFrame, order_facts: pd.DataFrame, now: pd.Timestamp
+) -> pd.DataFrame:
+    """Order-derived features of the customers in ``base`` known by ``now``."""
     facts = order_facts.reindex(base.index)
-    now = pd.Timestamp(as_of)
     ordered = facts["orders"].fillna(0.0)
     # A customer counts once they exist or have ordered by as_of (imports may backdate orders).
     known = (base["created_at"] <= now) | (ordered > 0)
@@ -173,30 +232,47 @@ def _features(session: Session, as_of: datetime, order_facts: pd.DataFrame) -> p
     out["return_rate"] = (returned / frequency.where(frequency > 0)).fillna(0.0)
     out["cancellation_rate"] = (cancelled / ordered.where(ordered > 0)).fillna(0.0)
     out["discount_rate"] = (facts["discounted"] / ordered.where(ordered > 0)).fillna(0.0)
+    out.index.name = "customer_id"
+    return out
 
-    support = _support_frame(session, as_of).reindex(out.index)
+
+def _features(
+    session: Session,
+    as_of: datetime,
+    span: IdSpan | None,
+    plan: CategoryPlan,
+    order_facts: pd.DataFrame,
+) -> pd.DataFrame:
+    base = _base(session, span)
+    if base.empty:
+        return empty_features()
+    out = _order_columns(base, order_facts, pd.Timestamp(as_of))
+    base = base.loc[out.index]
+    support = _support_frame(session, as_of, span).reindex(out.index)
     for col in ("tickets_total", "tickets_90d", "conversations_total"):
         out[col] = support[col].fillna(0.0)
     out["csat_mean"] = support["csat_mean"]
-    shares = _category_shares(session, as_of).reindex(out.index).fillna(0.0)
-    out = out.join(shares)
+    shares = _category_shares(session, as_of, span, plan)
+    shares = shares.reindex(index=out.index, columns=list(plan.columns)).fillna(0.0)
+    out = out.join(shares.astype(float))
     out["language"] = base["language"].fillna("unknown").astype(str)
     out["country"] = base["country"].fillna("unknown").astype(str)
-    out["channel"] = _main_channel(session, as_of).reindex(out.index).fillna("none").astype(str)
+    channel = _main_channel(session, as_of, span).reindex(out.index).fillna("none").astype(str)
+    out["channel"] = channel
     out.index.name = "customer_id"
     return out
 
 
 def last_order_at(*, session: Session, as_of: datetime) -> pd.Series:
     """Return the time of each buyer's last order that was not cancelled, as of ``as_of``."""
-    facts = _order_frame(session, _utc(as_of))
+    facts = _order_frame(session, _utc(as_of), None)
     return facts["last_at"].dropna()
 
 
 def purchase_summary(*, session: Session, as_of: datetime) -> pd.DataFrame:
     """Return BG/NBD inputs per buyer: repeat orders, recency and age in days, mean order value."""
     now = pd.Timestamp(_utc(as_of))
-    return _summary(_order_frame(session, now.to_pydatetime()), now)
+    return _summary(_order_frame(session, now.to_pydatetime(), None), now)
 
 
 def _summary(facts: pd.DataFrame, now: pd.Timestamp) -> pd.DataFrame:

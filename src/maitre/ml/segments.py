@@ -10,6 +10,12 @@ RFM mapping (R = recency score, FM = rounded mean of frequency and monetary scor
     R 5, FM 1:   new                 R 4, FM 1:     promising    R 3, FM 3:     need_attention
     R 3, FM 1-2: about_to_sleep      R 1-2, FM 3-4: at_risk      R 1-2, FM 5:   cant_lose_them
     R 1-2, FM 1-2: hibernating, except R 1 FM 1: lost
+
+``RFMModel`` learns exact quintiles, so it needs every buyer's three values (batch scoring
+collects just those in a first pass). ``CustomerClusterer`` learns from a sample: the
+``fit_sample`` buyers with the smallest id hash (``maitre.ml.sampling``) give the fill
+values, the scaler and the k-means centroids, so fitting on everyone and fitting on just the
+sampled customers' rows give the same clusters. Descriptions and sizes use every row given.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from maitre.ml.features import CATEGORY_PREFIX, NUMERIC_FEATURES, category_columns
+from maitre.ml.sampling import sample_rows
 
 
 class RFMSegment(StrEnum):
@@ -148,7 +155,11 @@ _SKEWED = ("recency_days", "frequency", "monetary", "avg_basket", "tenure_days")
 
 
 class CustomerClusterer(BaseEstimator):  # type: ignore[misc]
-    """K-means on scaled profile features of buyers, k chosen by silhouette, with descriptions."""
+    """K-means on scaled profile features of buyers, k chosen by silhouette, with descriptions.
+
+    The fill values, scaler and centroids come from the ``fit_sample`` buyers with the
+    smallest id hash (all buyers when there are fewer), sorted by id.
+    """
 
     def __init__(
         self,
@@ -180,27 +191,24 @@ class CustomerClusterer(BaseEstimator):  # type: ignore[misc]
         buyers = _buyers(features)
         wanted = [c for c in NUMERIC_FEATURES if c != "csat_mean"] + category_columns(buyers)
         self.columns_ = [c for c in wanted if c in buyers.columns]
-        raw = buyers[self.columns_].apply(pd.to_numeric, errors="coerce")
-        self.fill_values_ = raw.median().fillna(0.0)
+        sample = sample_rows(buyers[self.columns_], self.fit_sample, self.random_state)
+        sample = sample.apply(pd.to_numeric, errors="coerce")
+        self.fill_values_ = sample.median().fillna(0.0)
         self.scaler_ = StandardScaler()
         self.silhouette_by_k_: dict[int, float] = {}
         self.model_: KMeans | None = None
         self.k_ = 0
         if len(buyers):
-            matrix: np.ndarray = self.scaler_.fit_transform(self._matrix(buyers))
+            matrix: np.ndarray = self.scaler_.fit_transform(self._matrix(sample))
             self.k_, self.model_ = self._choose_k(matrix)
-            labels = self._labels(matrix)
+            labels = self._labels(self.scaler_.transform(self._matrix(buyers)))
         else:
             labels = np.zeros(0, dtype=int)
+        raw = buyers[self.columns_].apply(pd.to_numeric, errors="coerce")
         self._describe(raw.fillna(self.fill_values_), labels)
         return self
 
-    def _choose_k(self, matrix: np.ndarray) -> tuple[int, KMeans | None]:
-        train = matrix
-        if len(matrix) > self.fit_sample:
-            # Centroids from a random sample are as good and keep 100k+ customers fast.
-            rng = np.random.default_rng(self.random_state)
-            train = matrix[rng.choice(len(matrix), self.fit_sample, replace=False)]
+    def _choose_k(self, train: np.ndarray) -> tuple[int, KMeans | None]:
         distinct = len(np.unique(train, axis=0))
         best_k, best_model, best_score = 1, None, -np.inf
         for k in range(self.k_min, min(self.k_max, distinct - 1) + 1):

@@ -19,6 +19,7 @@ from sqlalchemy import case, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from maitre.common.idspan import IdSpan
 from maitre.common.pagination import Page, PageParams, paginate
 from maitre.customers import service as customers
 from maitre.db.base import utcnow
@@ -355,7 +356,9 @@ def delete(*, session: Session, order_id: int, actor: str = "system") -> None:
     emit(session=session, type="order.deleted", data=data)
 
 
-def order_facts(*, session: Session, as_of: datetime) -> list[tuple[Any, ...]]:
+def order_facts(
+    *, session: Session, as_of: datetime, span: IdSpan | None = None
+) -> list[tuple[Any, ...]]:
     """Return one row of order aggregates per customer, counting only what happened by ``as_of``.
 
     Columns: customer_id, orders (placed), cancelled, returned, kept_value (total of orders
@@ -379,20 +382,28 @@ def order_facts(*, session: Session, as_of: datetime) -> list[tuple[Any, ...]]:
         .where(Order.placed_at <= as_of)
         .group_by(Order.customer_id)
     )
+    if span is not None:
+        stmt = stmt.where(span.condition(Order.customer_id))
     return [tuple(row) for row in session.execute(stmt)]
 
 
-def channel_counts(*, session: Session, as_of: datetime) -> list[tuple[Any, ...]]:
+def channel_counts(
+    *, session: Session, as_of: datetime, span: IdSpan | None = None
+) -> list[tuple[Any, ...]]:
     """Return (customer_id, channel, orders) for orders placed by ``as_of``."""
     stmt = (
         select(Order.customer_id, Order.channel, func.count(Order.id))
         .where(Order.placed_at <= as_of)
         .group_by(Order.customer_id, Order.channel)
     )
+    if span is not None:
+        stmt = stmt.where(span.condition(Order.customer_id))
     return [tuple(row) for row in session.execute(stmt)]
 
 
-def line_spend(*, session: Session, as_of: datetime) -> list[tuple[Any, ...]]:
+def line_spend(
+    *, session: Session, as_of: datetime, span: IdSpan | None = None
+) -> list[tuple[Any, ...]]:
     """Return (customer_id, product_id, amount) of order lines not cancelled by ``as_of``."""
     cancelled = Order.cancelled_at.is_not(None) & (Order.cancelled_at <= as_of)
     stmt = (
@@ -404,6 +415,20 @@ def line_spend(*, session: Session, as_of: datetime) -> list[tuple[Any, ...]]:
         .join(Order, OrderLine.order_id == Order.id)
         .where(Order.placed_at <= as_of, ~cancelled)
         .group_by(Order.customer_id, OrderLine.product_id)
+    )
+    if span is not None:
+        stmt = stmt.where(span.condition(Order.customer_id))
+    return [tuple(row) for row in session.execute(stmt)]
+
+
+def product_spend(*, session: Session, as_of: datetime) -> list[tuple[Any, ...]]:
+    """Return (product_id, amount) over order lines not cancelled by ``as_of``, all customers."""
+    cancelled = Order.cancelled_at.is_not(None) & (Order.cancelled_at <= as_of)
+    stmt = (
+        select(OrderLine.product_id, func.sum(OrderLine.unit_price * OrderLine.quantity))
+        .join(Order, OrderLine.order_id == Order.id)
+        .where(Order.placed_at <= as_of, ~cancelled)
+        .group_by(OrderLine.product_id)
     )
     return [tuple(row) for row in session.execute(stmt)]
 

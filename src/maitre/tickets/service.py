@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
+from maitre.common.idspan import IdSpan
 from maitre.common.pagination import Page, PageParams, paginate, where_equal
 from maitre.conversations import service as conversations
 from maitre.customers import service as customers
@@ -250,7 +251,7 @@ def delete(*, session: Session, ticket_id: int, actor: str = "system") -> None:
 
 
 def ticket_facts(
-    *, session: Session, as_of: datetime, recent_since: datetime
+    *, session: Session, as_of: datetime, recent_since: datetime, span: IdSpan | None = None
 ) -> list[tuple[Any, ...]]:
     """Return (customer_id, tickets, tickets since ``recent_since``) opened by ``as_of``."""
     stmt = (
@@ -262,6 +263,8 @@ def ticket_facts(
         .where(Ticket.created_at <= as_of)
         .group_by(Ticket.customer_id)
     )
+    if span is not None:
+        stmt = stmt.where(span.condition(Ticket.customer_id))
     return [tuple(row) for row in session.execute(stmt)]
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from maitre.analytics.scoring import lifetime_values
+from maitre.analytics.lifetime import lifetime_values
 from maitre.errors import ValidationFailed
 
 
