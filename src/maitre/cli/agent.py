@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
-from maitre.cli.common import console
+from maitre.cli.common import console, write_report
 
 app = typer.Typer(help="The conversational agent: evaluation.", no_args_is_help=True)
 
@@ -34,8 +33,7 @@ def evaluate(
             SuiteOptions(seed=seed, fast=fast, scenarios=scenarios, tags=tag, language=language)
         )
     if json_out is not None:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(doc, indent=2, default=str) + "\n", encoding="utf-8")
+        write_report(json_out, doc)
     print_summary(doc, console)
     if not doc["results"]:
         raise typer.Exit(code=1)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.table import Table
 
-from maitre.cli.common import console, fail
+from maitre.cli.common import console, fail, write_report
 from maitre.errors import MaitreError
 
 app = typer.Typer(help="Churn prediction with reasons.", no_args_is_help=True)
@@ -54,8 +53,7 @@ def evaluate(
         return
     _print_summary(report)
     if json_out is not None:
-        json_out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-        console.print(f"[dim]Report written to {json_out}[/]")
+        write_report(json_out, report)
 
 
 def _print_summary(report: dict[str, Any]) -> None:
@@ -96,7 +94,7 @@ def bias(
         found = scores.bias(session=session)
     report = found.report
     if json_out is not None:
-        json_out.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+        write_report(json_out, report)
     overall = report.get("overall", {})
     console.print(
         f"churn v{found.version}: threshold {report.get('threshold')}, overall recall "

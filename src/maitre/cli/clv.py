@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.table import Table
 
-from maitre.cli.common import console, fail
+from maitre.cli.common import console, fail, write_report
 from maitre.errors import MaitreError
 
 app = typer.Typer(help="Customer lifetime value and next purchases.", no_args_is_help=True)
@@ -50,8 +49,7 @@ def evaluate(
         return
     _print_summary(report)
     if json_out is not None:
-        json_out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-        console.print(f"[dim]Report written to {json_out}[/]")
+        write_report(json_out, report)
 
 
 def _print_summary(report: dict[str, Any]) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -43,3 +46,11 @@ def fail(message: str, code: int = 1) -> None:
     """Print an error line and exit with ``code``."""
     err_console.print(f"[bold red]error:[/] {message}", soft_wrap=True, highlight=False)
     raise typer.Exit(code)
+
+
+def write_report(path: Path, report: Any) -> None:
+    """Write ``report`` as indented UTF-8 JSON to ``path`` (creating its folder) and say where."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n"
+    path.write_text(text, encoding="utf-8")
+    console.print(f"[dim]Report written to {path}[/]")

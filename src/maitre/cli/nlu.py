@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from maitre.cli.common import console, fail, runtime, session_scope
+from maitre.cli.common import console, fail, runtime, session_scope, write_report
 from maitre.errors import MaitreError
 
 app = typer.Typer(
@@ -146,10 +146,7 @@ def evaluate(
     if pairs:
         console.print(f"Most confused: {pairs}", highlight=False)
     if json_out is not None:
-        json_out.write_text(
-            json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
-        console.print(f"[dim]Report written to {json_out}[/]")
+        write_report(json_out, report)
 
 
 @app.command("parse")
