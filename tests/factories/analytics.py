@@ -5,9 +5,12 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from maitre.analytics.models import CustomerScore
 from maitre.conversations.models import Conversation
 from maitre.customers.models import Customer
 from maitre.orders.models import Order, OrderLine
@@ -97,3 +100,28 @@ def build_tiny_crm(session: Session) -> dict[str, int]:
     )
     session.flush()
     return {"ada": ada.id, "bob": bob.id, "late": late.id}
+
+
+def stored_scores(session: Session) -> list[tuple[Any, ...]]:
+    """Return every stored score row as a tuple, ordered by customer."""
+    session.expire_all()
+    scores = session.scalars(select(CustomerScore).order_by(CustomerScore.customer_id)).all()
+    return [
+        (
+            s.customer_id,
+            s.churn_probability,
+            s.churn_reasons,
+            s.churn_model_version,
+            s.clv,
+            s.expected_purchases,
+            s.probability_alive,
+            s.rfm_segment,
+            s.rfm_code,
+            s.cluster,
+            s.total_spent,
+            s.orders_count,
+            s.last_order_at,
+            s.scored_at,
+        )
+        for s in scores
+    ]

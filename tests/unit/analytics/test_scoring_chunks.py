@@ -4,43 +4,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from maitre.analytics import scoring
-from maitre.analytics.models import CustomerScore
 from maitre.config import Settings
 from maitre.ml.churn_crm import reasons, reasons_json
 from maitre.ml.churn_crm_train import train_and_register
+from tests.factories.analytics import stored_scores
 from tests.factories.planted import END, build_planted_churn
-
-
-def _stored(session: Session) -> list[tuple[Any, ...]]:
-    session.expire_all()
-    scores = session.scalars(select(CustomerScore).order_by(CustomerScore.customer_id)).all()
-    return [
-        (
-            s.customer_id,
-            s.churn_probability,
-            s.churn_reasons,
-            s.churn_model_version,
-            s.clv,
-            s.expected_purchases,
-            s.probability_alive,
-            s.rfm_segment,
-            s.rfm_code,
-            s.cluster,
-            s.total_spent,
-            s.orders_count,
-            s.last_order_at,
-            s.scored_at,
-        )
-        for s in scores
-    ]
 
 
 def test_scores_in_chunks_of_seven_equal_one_chunk(session: Session, settings: Settings) -> None:
@@ -51,10 +25,10 @@ def test_scores_in_chunks_of_seven_equal_one_chunk(session: Session, settings: S
     prepared = replace(prepared, reasons_from=0.0)
     one = settings.model_copy(update={"analytics_score_chunk": 1000})
     result = scoring.store(session=session, settings=one, prepared=prepared)
-    whole = _stored(session)
+    whole = stored_scores(session)
     sevens = settings.model_copy(update={"analytics_score_chunk": 7})
     scoring.store(session=session, settings=sevens, prepared=replace(prepared, threads=2))
-    chunked = _stored(session)
+    chunked = stored_scores(session)
 
     assert result.customers == len(whole) == 120 and result.churn_model_version is not None
     assert chunked == whole

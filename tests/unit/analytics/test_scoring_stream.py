@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from maitre.analytics import lifetime, scoring
-from maitre.analytics.models import CustomerScore
 from maitre.config import Settings
 from maitre.conversations.models import Conversation
 from maitre.customers.models import Customer
@@ -25,34 +24,11 @@ from maitre.ml.sampling import BottomK, sample_rows
 from maitre.ml.segments import CustomerClusterer, RFMModel
 from maitre.orders.models import Order, OrderLine
 from maitre.products.models import Product
+from tests.factories.analytics import stored_scores
 from tests.factories.planted import END, build_planted_churn
 
 CLUSTER_SAMPLE = 40
 CLV_SAMPLE = 50
-
-
-def _stored(session: Session) -> list[tuple[Any, ...]]:
-    session.expire_all()
-    scores = session.scalars(select(CustomerScore).order_by(CustomerScore.customer_id)).all()
-    return [
-        (
-            s.customer_id,
-            s.churn_probability,
-            s.churn_reasons,
-            s.churn_model_version,
-            s.clv,
-            s.expected_purchases,
-            s.probability_alive,
-            s.rfm_segment,
-            s.rfm_code,
-            s.cluster,
-            s.total_spent,
-            s.orders_count,
-            s.last_order_at,
-            s.scored_at,
-        )
-        for s in scores
-    ]
 
 
 def _enrich(session: Session) -> None:
@@ -115,7 +91,7 @@ def _refresh(
         }
     )
     result = scoring.refresh(session=session, settings=tuned, now=END)
-    rows = _stored(session)
+    rows = stored_scores(session)
     assert result.customers == len(rows)
     return rows
 
