@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import multiprocessing
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from maitre.config import get_settings
 from maitre.customers.models import Customer
 from maitre.events import DomainEvent, subscribe
 from maitre.exports.service import ExportFormat, render
+from maitre.imports import worker
 from maitre.imports.mapping import parse_mapping
 from maitre.imports.models import Entity, ImportJob, ImportStatus
 from maitre.imports.reader import ImportFileError
@@ -30,6 +32,15 @@ from tests.factories.products import make_product
 Factory = sessionmaker[Session]
 
 
+@pytest.fixture(params=["thread", "worker"])
+def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Check the rows in a thread, or in a worker process as for a large file on disk."""
+    if request.param == "worker":
+        monkeypatch.setattr(worker, "WORKER_MIN_BYTES", 0)
+        monkeypatch.setattr(worker, "cores", lambda: 2)
+    return str(request.param)
+
+
 def run(
     factory: Factory,
     data: bytes | str,
@@ -37,13 +48,17 @@ def run(
     entity: str = "customers",
     **options: Any,
 ) -> ImportSummary:
+    """Import ``data`` from a file (checked by a worker process when ``reader`` asks for one)."""
     raw = data.encode() if isinstance(data, str) else data
-    return run_import(
-        factory=factory,
-        stream=io.BufferedReader(io.BytesIO(raw)),  # type: ignore[arg-type]
-        options=ImportOptions(entity=entity, actor="test", **options),
-        report_path=tmp_path / "errors.csv",
-    )
+    path = tmp_path / f"import-{len(list(tmp_path.glob('import-*.csv')))}.csv"
+    path.write_bytes(raw)
+    with path.open("rb") as stream:
+        return run_import(
+            factory=factory,
+            stream=stream,
+            options=ImportOptions(entity=entity, actor="test", **options),
+            report_path=tmp_path / "errors.csv",
+        )
 
 
 def counts(summary: ImportSummary) -> tuple[int, int, int, int]:
@@ -70,7 +85,9 @@ CUSTOMERS = (
 )
 
 
-def test_good_rows_land_and_bad_rows_are_reported(session_factory: Factory, tmp_path: Path) -> None:
+def test_good_rows_land_and_bad_rows_are_reported(
+    session_factory: Factory, tmp_path: Path, reader: str
+) -> None:
     summary = run(session_factory, CUSTOMERS, tmp_path)
     assert summary.status is ImportStatus.COMPLETED
     assert counts(summary) == (2, 0, 0, 1)
@@ -92,7 +109,9 @@ def test_good_rows_land_and_bad_rows_are_reported(session_factory: Factory, tmp_
         assert (job.rows, job.created, job.rejected) == (3, 2, 1)
 
 
-def test_rerunning_the_same_file_changes_nothing(session_factory: Factory, tmp_path: Path) -> None:
+def test_rerunning_the_same_file_changes_nothing(
+    session_factory: Factory, tmp_path: Path, reader: str
+) -> None:
     run(session_factory, CUSTOMERS, tmp_path)
     events = count(session_factory, TimelineEvent)
     again = run(session_factory, CUSTOMERS, tmp_path)
@@ -146,7 +165,7 @@ def test_keys_pointing_at_two_customers_are_rejected(
 
 @pytest.mark.parametrize("batch_size", [1000, 2])
 def test_duplicate_keys_in_the_file_keep_the_first_and_report_the_rest(
-    session_factory: Factory, tmp_path: Path, batch_size: int
+    session_factory: Factory, tmp_path: Path, batch_size: int, reader: str
 ) -> None:
     data = (
         "name,email,external_id\n"
@@ -196,9 +215,11 @@ class _Killed(Exception):
 
 
 def test_a_killed_import_keeps_committed_batches_and_can_be_rerun(
-    session_factory: Factory, tmp_path: Path
+    session_factory: Factory, tmp_path: Path, reader: str
 ) -> None:
     data = "name,email\n" + "".join(f"C{i},c{i}@example.com\n" for i in range(10))
+    path = tmp_path / "killed.csv"
+    path.write_text(data)
     calls = 0
 
     def die_after_two_batches(_done: int) -> None:
@@ -207,14 +228,15 @@ def test_a_killed_import_keeps_committed_batches_and_can_be_rerun(
         if calls == 2:
             raise _Killed
 
-    with pytest.raises(_Killed):
+    with pytest.raises(_Killed), path.open("rb") as stream:
         run_import(
             factory=session_factory,
-            stream=io.BufferedReader(io.BytesIO(data.encode())),  # type: ignore[arg-type]
+            stream=stream,
             options=ImportOptions(entity="customers", batch_size=3),
             report_path=tmp_path / "errors.csv",
             progress=die_after_two_batches,
         )
+    assert not multiprocessing.active_children()  # a worker process was stopped with it
     assert count(session_factory, Customer) == 6
     with session_factory() as s:
         job = s.scalars(select(ImportJob)).one()
@@ -222,6 +244,23 @@ def test_a_killed_import_keeps_committed_batches_and_can_be_rerun(
         assert job.error is not None and "_Killed" in job.error
     again = run(session_factory, data, tmp_path, batch_size=3)
     assert counts(again) == (4, 0, 6, 0)
+
+
+def test_a_file_error_midway_fails_the_import_clearly(
+    session_factory: Factory, tmp_path: Path, reader: str
+) -> None:
+    # UTF-16 is decoded as a whole stream: a broken byte pair far past the header ends the
+    # import where the reader meets it; the batches before it stay committed.
+    good = "name,email\n" + "".join(f"C{i},c{i}@example.com\n" for i in range(2000))
+    data = good.encode("utf-16") + b"\x00\xd8\x00\x00"  # a lone high surrogate
+    with pytest.raises(ImportFileError, match="not valid utf-16 after line"):
+        run(session_factory, data, tmp_path, batch_size=500)
+    assert not multiprocessing.active_children()
+    with session_factory() as s:
+        job = s.scalars(select(ImportJob)).one()
+        assert job.status == ImportStatus.FAILED
+        assert job.error is not None and "not valid utf-16" in job.error
+        assert 0 < job.created == count(session_factory, Customer)
 
 
 def test_missing_columns_fail_before_any_row(session_factory: Factory, tmp_path: Path) -> None:
@@ -239,7 +278,7 @@ def test_empty_file_fails_clearly(session_factory: Factory, tmp_path: Path) -> N
 
 
 def test_wrong_encoding_rejects_only_the_undecodable_rows(
-    session_factory: Factory, tmp_path: Path
+    session_factory: Factory, tmp_path: Path, reader: str
 ) -> None:
     data = "name,email\nZoë,zoe@example.com\nAda,ada@example.com\n".encode("cp1252")
     summary = run(session_factory, data, tmp_path)
@@ -250,7 +289,9 @@ def test_wrong_encoding_rejects_only_the_undecodable_rows(
     assert fixed.encoding == "cp1252"
 
 
-def test_ragged_rows_and_huge_fields_are_rejected(session_factory: Factory, tmp_path: Path) -> None:
+def test_ragged_rows_and_huge_fields_are_rejected(
+    session_factory: Factory, tmp_path: Path, reader: str
+) -> None:
     data = (
         "name,email\n"
         "Ada,ada@example.com,extra\n"
@@ -276,7 +317,7 @@ def test_mapping_renames_columns_and_adds_constants(
         assert s.scalar(select(Customer.language)) == "fr"
 
 
-def test_products_upsert_by_sku(session_factory: Factory, tmp_path: Path) -> None:
+def test_products_upsert_by_sku(session_factory: Factory, tmp_path: Path, reader: str) -> None:
     data = (
         "sku,name,price,stock\n"
         "MUG-1,Mug,12.50,10\n"

@@ -197,12 +197,7 @@ def _copy_rows(
     ids: list[int] = []
     with conn.cursor() as cur:
         if return_ids:
-            # Take the ids from the table's own sequence, so later ORM inserts never collide.
-            cur.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                (table.name, len(rows)),
-            )
-            ids = [int(r[0]) for r in cur.fetchall()]
+            ids = _reserve_ids(cur, table.name, len(rows))
         procs = [_memo(_copy_processor(table, n, dialect)) for n in names]
         quoted = ", ".join(f'"{c}"' for c in (["id"] if return_ids else []) + list(names))
         with cur.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
@@ -214,6 +209,23 @@ def _copy_rows(
                 for values in _convert(rows, procs):
                     write(values)
     return ids
+
+
+def _reserve_ids(cur: Any, table: str, count: int) -> list[int]:
+    """Take ``count`` ids from the table's own sequence, so later ORM inserts never collide.
+
+    The sequence is looked up once (an init plan), not per row: ``pg_get_serial_sequence``
+    costs the server more than ``nextval`` itself. Without concurrent inserts the ids are one
+    run, sent back as its two ends; otherwise as an array.
+    """
+    cur.execute(
+        "SELECT min(v), max(v), CASE WHEN max(v) - min(v) + 1 <> count(*) THEN array_agg(v) END "
+        "FROM (SELECT nextval((SELECT pg_get_serial_sequence(%s, 'id'))::regclass) AS v "
+        "FROM generate_series(1, %s)) AS s",
+        (table, count),
+    )
+    low, high, scattered = cur.fetchone()
+    return [int(v) for v in scattered] if scattered is not None else list(range(low, high + 1))
 
 
 def _sqlite_rows(
@@ -283,6 +295,17 @@ def _insert_new_pg(
     quoted = ", ".join(f'"{c}"' for c in names)
     stage = f"_bulk_{table.name}_{zlib.crc32(quoted.encode()):08x}"
     positions = [names.index(k) for k in keys]
+    # Usually every row is new (a first import): COPY straight into the table, with ids taken
+    # from its sequence, costs the server half of a staged insert. If a key is taken, the
+    # savepoint undoes it (the sequence keeps a gap) and the staged path skips the taken rows.
+    with conn.cursor() as cur:
+        cur.execute("SAVEPOINT maitre_bulk_copy")
+        try:
+            ids = _copy_rows(session, table, names, rows, return_ids=True)
+            cur.execute("RELEASE SAVEPOINT maitre_bulk_copy")
+            return list(ids)
+        except psycopg.errors.UniqueViolation:
+            cur.execute("ROLLBACK TO SAVEPOINT maitre_bulk_copy")
     with conn.cursor() as cur:
         cur.execute(
             f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" ON COMMIT DELETE ROWS '

@@ -121,6 +121,9 @@ class Kind(Protocol):
 
     name: str
     spec: FieldSpec
+    # Checked items need only their lines, raw cells, rejection and model (not ``values``),
+    # so a worker process may check them (``imports.worker``).
+    parallel: bool
 
     def group(self, items: Iterator[Item], plan: Plan) -> Iterator[Item]:
         """Combine row items into object items (identity except for orders)."""
@@ -215,6 +218,7 @@ class Customers:
     """Customers, written with ``customers.bulk.bulk_upsert``."""
 
     name = "customers"
+    parallel = True
     spec = FieldSpec(
         fields=tuple(CustomerCreate.model_fields),
         required=(("name",), ("email", "external_id")),
@@ -282,6 +286,7 @@ class Products:
     """Products, upserted one by one by sku through ``products.service.upsert``."""
 
     name = "products"
+    parallel = True
     spec = FieldSpec(
         fields=tuple(ProductCreate.model_fields),
         required=(("sku",), ("name",), ("price",)),

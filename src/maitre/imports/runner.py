@@ -24,13 +24,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from maitre.customers.bulk import Outcome
 from maitre.db.session import unit_of_work
 from maitre.imports import service
-from maitre.imports.kinds import Customers, Item, Kind, Products, Rejection, WriteContext, Written
-from maitre.imports.mapping import CellError, ColumnMapping, Plan, build_plan
+from maitre.imports.kinds import Customers, Kind, Products, WriteContext, Written
+from maitre.imports.mapping import ColumnMapping, Plan, build_plan
 from maitre.imports.models import Entity, ImportStatus
 from maitre.imports.orders import Orders
 from maitre.imports.reader import CsvSource, ImportFileError
 from maitre.imports.report import ErrorReport
 from maitre.imports.service import Counts
+from maitre.imports.worker import Batch, Worker, checked_batches, worker_path
 
 log = logging.getLogger("maitre.imports")
 
@@ -116,8 +117,9 @@ def run_import(
         try:
             with _fewer_gc_passes():
                 status = _run(
-                    factory, kind, source, plan, options, report, counts, import_id, progress
-                )
+                    factory, kind, source, plan, options, report, counts, import_id, progress,
+                    worker_path(stream, kind),
+                )  # fmt: skip
         finally:
             report.close()
     except ImportFileError as exc:
@@ -196,13 +198,6 @@ def _finish(
         log.exception("imports.finish_failed", extra={"import_id": import_id})
 
 
-@dataclass
-class _Batch:
-    items: list[Item]
-    rows: int  # data rows read up to the end of this batch
-    bytes_read: int
-
-
 _DONE = object()
 
 
@@ -210,48 +205,34 @@ class _Reader(threading.Thread):
     """Read, convert, group and check batches one or two ahead of the database writes.
 
     Parsing and validation are CPU work; writing is mostly waiting on the database. Doing them
-    in two threads overlaps the two, and the bounded queue keeps memory flat.
+    in another thread overlaps the two, and the bounded queue keeps memory flat. With a
+    ``worker`` (a large file on disk), the checking runs in a worker process on another core
+    and this thread only receives its batches.
     """
 
-    def __init__(self, source: CsvSource, kind: Kind, plan: Plan, batch_size: int) -> None:
+    def __init__(
+        self, source: CsvSource, kind: Kind, plan: Plan, batch_size: int, worker: Worker | None
+    ) -> None:
         super().__init__(name="maitre-import-reader", daemon=True)
         self._source, self._kind, self._plan, self._size = source, kind, plan, batch_size
+        self._worker = worker
         self._queue: queue.Queue[object] = queue.Queue(maxsize=2)
         self._stopping = threading.Event()
-        self._rows = 0
 
     def run(self) -> None:
         try:
-            grouped = self._kind.group(self._items(), self._plan)
-            batch: list[Item] = []
-            for item in grouped:
-                if item.error is None:
-                    self._kind.check(item, self._plan)
-                batch.append(item)
-                if len(batch) >= self._size:
-                    self._put(_Batch(batch, self._rows, self._source.bytes_read))
-                    batch = []
-            if batch:
-                self._put(_Batch(batch, self._rows, self._source.bytes_read))
+            if self._worker is not None:
+                batches = self._worker.batches()
+            else:
+                batches = checked_batches(self._source, self._kind, self._plan, self._size)
+            for batch in batches:
+                self._put(batch)
             self._put(_DONE)
         except _Stopped:
             return
         except BaseException as exc:  # handed to the writer, which raises it
             with contextlib.suppress(_Stopped):
                 self._put(exc)
-
-    def _items(self) -> Iterator[Item]:
-        for record in self._source.records():
-            self._rows += 1
-            if record.error is not None:
-                yield Item([record.line], [record.values], {}, Rejection("", record.error))
-                continue
-            try:
-                values = self._plan.convert(record.values)
-            except CellError as exc:
-                yield Item([record.line], [record.values], {}, Rejection(exc.column, exc.reason))
-                continue
-            yield Item([record.line], [record.values], values)
 
     def _put(self, obj: object) -> None:
         while not self._stopping.is_set():
@@ -262,17 +243,19 @@ class _Reader(threading.Thread):
                 continue
         raise _Stopped
 
-    def batches(self) -> Iterator[_Batch]:
+    def batches(self) -> Iterator[Batch]:
         """Yield the checked batches in file order; re-raise the reader's error if it failed."""
         self.start()
         try:
             while (got := self._queue.get()) is not _DONE:
                 if isinstance(got, BaseException):
                     raise got
-                assert isinstance(got, _Batch)
+                assert isinstance(got, Batch)
                 yield got
         finally:
             self._stopping.set()
+            if self._worker is not None:
+                self._worker.stop()
             self.join(timeout=5)
 
 
@@ -290,9 +273,15 @@ def _run(
     counts: Counts,
     import_id: int,
     progress: Callable[[int], None] | None,
+    path: str | None,
 ) -> ImportStatus:
     ctx = WriteContext(plan=plan, actor=options.actor)
-    batches = _Reader(source, kind, plan, options.batch_size).batches()
+    worker = (
+        Worker(path, kind.name, options.encoding, options.mapping, options.batch_size)
+        if path is not None
+        else None
+    )
+    batches = _Reader(source, kind, plan, options.batch_size, worker).batches()
     if options.all_or_nothing:
         with factory() as session:
             for batch in batches:
@@ -332,7 +321,7 @@ def _run(
 def _write(
     session: Session,
     kind: Kind,
-    batch: _Batch,
+    batch: Batch,
     ctx: WriteContext,
     report: ErrorReport,
     counts: Counts,
