@@ -188,7 +188,7 @@ def test_duplicate_keys_in_the_file_keep_the_first_and_report_the_rest(
 
 
 def test_all_or_nothing_lands_nothing_when_a_row_fails(
-    session_factory: Factory, tmp_path: Path
+    session_factory: Factory, tmp_path: Path, reader: str
 ) -> None:
     summary = run(session_factory, CUSTOMERS, tmp_path, all_or_nothing=True, batch_size=1)
     assert summary.status is ImportStatus.ROLLED_BACK
@@ -201,7 +201,7 @@ def test_all_or_nothing_lands_nothing_when_a_row_fails(
 
 
 def test_all_or_nothing_lands_everything_when_all_rows_pass(
-    session_factory: Factory, tmp_path: Path
+    session_factory: Factory, tmp_path: Path, reader: str
 ) -> None:
     data = "name,email\nAda,ada@example.com\nBo,bo@example.com\n"
     summary = run(session_factory, data, tmp_path, all_or_nothing=True)
@@ -244,6 +244,32 @@ def test_a_killed_import_keeps_committed_batches_and_can_be_rerun(
         assert job.error is not None and "_Killed" in job.error
     again = run(session_factory, data, tmp_path, batch_size=3)
     assert counts(again) == (4, 0, 6, 0)
+
+
+def test_a_dead_worker_fails_the_import_and_keeps_committed_batches(
+    session_factory: Factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(worker, "WORKER_MIN_BYTES", 0)
+    monkeypatch.setattr(worker, "cores", lambda: 2)
+    path = tmp_path / "many.csv"
+    path.write_text("name,email\n" + "".join(f"C{i},c{i}@example.com\n" for i in range(20_000)))
+
+    def kill_the_worker(_done: int) -> None:
+        for child in multiprocessing.active_children():
+            child.kill()
+
+    with pytest.raises(RuntimeError, match="import worker process stopped"), path.open("rb") as f:
+        run_import(
+            factory=session_factory,
+            stream=f,
+            options=ImportOptions(entity="customers", batch_size=100),
+            report_path=tmp_path / "errors.csv",
+            progress=kill_the_worker,
+        )
+    with session_factory() as s:
+        job = s.scalars(select(ImportJob)).one()
+        assert job.status == ImportStatus.FAILED and "worker" in (job.error or "")
+        assert 0 < job.created == count(session_factory, Customer) < 20_000
 
 
 def test_a_file_error_midway_fails_the_import_clearly(

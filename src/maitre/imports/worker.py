@@ -217,25 +217,27 @@ class Worker:
 
     def batches(self) -> Iterator[Batch]:
         """Yield the worker's batches in file order; raise its error if it failed."""
-        while True:
-            try:
-                message = pickle.loads(self._conn.recv_bytes())
-            except (EOFError, OSError):
-                self._process.join(timeout=5)
-                raise RuntimeError(
-                    f"the import worker process stopped (exit code {self._process.exitcode})"
-                ) from None
-            if message[0] == "done":
-                return
-            if message[0] == "error":
-                _, file_error, text = message
-                raise ImportFileError(text) if file_error else RuntimeError(text)
-            _, rows, bytes_read, packed = message
-            yield Batch(unpack(packed), rows, bytes_read)
+        try:
+            while True:
+                try:
+                    message = pickle.loads(self._conn.recv_bytes())
+                except (EOFError, OSError):
+                    self._process.join(timeout=5)
+                    raise RuntimeError(
+                        f"the import worker process stopped (exit code {self._process.exitcode})"
+                    ) from None
+                if message[0] == "done":
+                    return
+                if message[0] == "error":
+                    _, file_error, text = message
+                    raise ImportFileError(text) if file_error else RuntimeError(text)
+                _, rows, bytes_read, packed = message
+                yield Batch(unpack(packed), rows, bytes_read)
+        finally:
+            self._conn.close()  # by the thread that reads it, never under a blocked read
 
     def stop(self) -> None:
-        """End the worker (at once if it is still reading) and close the pipe."""
+        """End the worker (at once if it is still reading); its pipe then reads as ended."""
         if self._process.is_alive():
             self._process.terminate()
         self._process.join(timeout=5)
-        self._conn.close()
