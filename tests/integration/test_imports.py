@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import multiprocessing
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,12 +53,24 @@ def run(
     raw = data.encode() if isinstance(data, str) else data
     path = tmp_path / f"import-{len(list(tmp_path.glob('import-*.csv')))}.csv"
     path.write_bytes(raw)
+    return run_path(factory, path, entity, **options)
+
+
+def run_path(
+    factory: Factory,
+    path: Path,
+    entity: str = "customers",
+    progress: Callable[[int], None] | None = None,
+    **options: Any,
+) -> ImportSummary:
+    """Import the file at ``path``; the error report goes beside it."""
     with path.open("rb") as stream:
         return run_import(
             factory=factory,
             stream=stream,
             options=ImportOptions(entity=entity, actor="test", **options),
-            report_path=tmp_path / "errors.csv",
+            report_path=path.with_name("errors.csv"),
+            progress=progress,
         )
 
 
@@ -228,14 +241,8 @@ def test_a_killed_import_keeps_committed_batches_and_can_be_rerun(
         if calls == 2:
             raise _Killed
 
-    with pytest.raises(_Killed), path.open("rb") as stream:
-        run_import(
-            factory=session_factory,
-            stream=stream,
-            options=ImportOptions(entity="customers", batch_size=3),
-            report_path=tmp_path / "errors.csv",
-            progress=die_after_two_batches,
-        )
+    with pytest.raises(_Killed):
+        run_path(session_factory, path, batch_size=3, progress=die_after_two_batches)
     assert not multiprocessing.active_children()  # a worker process was stopped with it
     assert count(session_factory, Customer) == 6
     with session_factory() as s:
@@ -258,14 +265,8 @@ def test_a_dead_worker_fails_the_import_and_keeps_committed_batches(
         for child in multiprocessing.active_children():
             child.kill()
 
-    with pytest.raises(RuntimeError, match="import worker process stopped"), path.open("rb") as f:
-        run_import(
-            factory=session_factory,
-            stream=f,
-            options=ImportOptions(entity="customers", batch_size=100),
-            report_path=tmp_path / "errors.csv",
-            progress=kill_the_worker,
-        )
+    with pytest.raises(RuntimeError, match="import worker process stopped"):
+        run_path(session_factory, path, batch_size=100, progress=kill_the_worker)
     with session_factory() as s:
         job = s.scalars(select(ImportJob)).one()
         assert job.status == ImportStatus.FAILED and "worker" in (job.error or "")

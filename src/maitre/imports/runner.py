@@ -31,7 +31,7 @@ from maitre.imports.orders import Orders
 from maitre.imports.reader import CsvSource, ImportFileError
 from maitre.imports.report import ErrorReport
 from maitre.imports.service import Counts
-from maitre.imports.worker import Batch, Worker, checked_batches, worker_path
+from maitre.imports.worker import Batch, Job, Worker, checked_batches, worker_path
 
 log = logging.getLogger("maitre.imports")
 
@@ -276,11 +276,10 @@ def _run(
     path: str | None,
 ) -> ImportStatus:
     ctx = WriteContext(plan=plan, actor=options.actor)
-    worker = (
-        Worker(path, kind.name, options.encoding, options.mapping, options.batch_size)
-        if path is not None
-        else None
-    )
+    worker = None
+    if path is not None:
+        job = Job(path, kind.name, options.encoding, options.mapping, options.batch_size)
+        worker = Worker(job)
     batches = _Reader(source, kind, plan, options.batch_size, worker).batches()
     if options.all_or_nothing:
         with factory() as session:

@@ -159,24 +159,28 @@ def unpack(packed: Packed) -> list[Item]:
 # -- the two ends of the pipe -----------------------------------------------------------------
 
 
-def work(
-    conn: Connection,
-    path: str,
-    entity: str,
-    encoding: str,
-    mapping: ColumnMapping | None,
-    batch_size: int,
-) -> None:
-    """The worker process: check ``path`` and send its batches, then ``done`` (or the error)."""
+@dataclass(frozen=True)
+class Job:
+    """What a worker reads and how: the file, the entity and the import's reading options."""
+
+    path: str
+    entity: str
+    encoding: str
+    mapping: ColumnMapping | None
+    batch_size: int
+
+
+def work(conn: Connection, job: Job) -> None:
+    """The worker process: check the job's file and send its batches, then ``done``/the error."""
     from maitre.imports.runner import kind_for  # the kinds, imported in the fresh interpreter
 
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])  # see runner._fewer_gc_passes
     try:
-        kind = kind_for(entity)
-        with open(path, "rb") as stream:
-            source = CsvSource(stream, encoding=encoding)
-            plan = build_plan(kind.spec, source.header, mapping)
-            for batch in checked_batches(source, kind, plan, batch_size):
+        kind = kind_for(job.entity)
+        with open(job.path, "rb") as stream:
+            source = CsvSource(stream, encoding=job.encoding)
+            plan = build_plan(kind.spec, source.header, job.mapping)
+            for batch in checked_batches(source, kind, plan, job.batch_size):
                 message = ("batch", batch.rows, batch.bytes_read, pack(batch.items))
                 conn.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
         conn.send_bytes(pickle.dumps(("done",)))
@@ -196,19 +200,12 @@ def work(
 class Worker:
     """The writing process's end: start the worker, receive its batches, stop it."""
 
-    def __init__(
-        self,
-        path: str,
-        entity: str,
-        encoding: str,
-        mapping: ColumnMapping | None,
-        batch_size: int,
-    ) -> None:
+    def __init__(self, job: Job) -> None:
         context = multiprocessing.get_context("spawn")  # never fork a threaded server
         self._conn, child_end = context.Pipe(duplex=False)
         self._process = context.Process(
             target=work,
-            args=(child_end, path, entity, encoding, mapping, batch_size),
+            args=(child_end, job),
             name="maitre-import-worker",
             daemon=True,
         )
