@@ -8,8 +8,14 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from maitre.cli.common import console, fail, write_report
-from maitre.errors import MaitreError
+from maitre.cli.common import (
+    HEADER_OPTION,
+    JSON_OPTION,
+    Report,
+    console,
+    run_evaluation,
+    write_report,
+)
 
 app = typer.Typer(help="Churn prediction with reasons.", no_args_is_help=True)
 
@@ -28,19 +34,17 @@ def evaluate(
     offer_cost: float = typer.Option(50.0, help="Cost of one retention offer."),
     offer_success: float = typer.Option(0.3, help="Share of would-be churners an offer keeps."),
     seed: int = typer.Option(42, help="Seed of the stratified 80/20 split."),
-    header: bool | None = typer.Option(
-        None, "--header/--no-header", help="Whether the first line names the columns (guessed)."
-    ),
-    json_out: Path | None = typer.Option(None, "--json", help="Write the full report here."),
+    header: bool | None = HEADER_OPTION,
+    json_out: Path | None = JSON_OPTION,
 ) -> None:
     """Train on a stratified 80% of a labelled table and report metrics on the other 20%."""
     from maitre.ml.churn_eval import Costs, evaluate_churn_table
     from maitre.ml.tabular import read_table
 
-    try:
+    def work() -> Report:
         table = read_table(csv, header=header)
         with console.status("Training churn models…"):
-            report = evaluate_churn_table(
+            return evaluate_churn_table(
                 table,
                 target=target,
                 id_column=id_column,
@@ -48,12 +52,8 @@ def evaluate(
                 costs=Costs(lost_customer=lost_cost, offer=offer_cost, offer_success=offer_success),
                 seed=seed,
             )
-    except MaitreError as exc:
-        fail(str(exc))
-        return
-    _print_summary(report)
-    if json_out is not None:
-        write_report(json_out, report)
+
+    run_evaluation(work, _print_summary, json_out)
 
 
 def _print_summary(report: dict[str, Any]) -> None:

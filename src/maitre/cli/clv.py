@@ -8,8 +8,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from maitre.cli.common import console, fail, write_report
-from maitre.errors import MaitreError
+from maitre.cli.common import HEADER_OPTION, JSON_OPTION, Report, console, run_evaluation
 
 app = typer.Typer(help="Customer lifetime value and next purchases.", no_args_is_help=True)
 
@@ -25,31 +24,25 @@ def evaluate(
     calibration_end: str = typer.Option(
         ..., help="Last day of the calibration period (e.g. 1997-09-30); the rest is holdout."
     ),
-    header: bool | None = typer.Option(
-        None, "--header/--no-header", help="Whether the first line names the columns (guessed)."
-    ),
-    json_out: Path | None = typer.Option(None, "--json", help="Write the full report here."),
+    header: bool | None = HEADER_OPTION,
+    json_out: Path | None = JSON_OPTION,
 ) -> None:
     """Fit on the calibration period and score holdout purchase and value forecasts."""
     from maitre.ml.clv_eval import evaluate_clv_table
     from maitre.ml.tabular import read_table
 
-    try:
+    def work() -> Report:
         table = read_table(transactions, header=header)
         with console.status("Fitting CLV models…"):
-            report = evaluate_clv_table(
+            return evaluate_clv_table(
                 table,
                 customer_col=customer_col,
                 date_col=date_col,
                 amount_col=amount_col,
                 calibration_end=calibration_end,
             )
-    except MaitreError as exc:
-        fail(str(exc))
-        return
-    _print_summary(report)
-    if json_out is not None:
-        write_report(json_out, report)
+
+    run_evaluation(work, _print_summary, json_out)
 
 
 def _print_summary(report: dict[str, Any]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,13 @@ from maitre.errors import MaitreError
 
 console = Console()
 err_console = Console(stderr=True)
+Report = dict[str, Any]
+
+#: the options every ``evaluate`` command over a user's file takes
+HEADER_OPTION: Any = typer.Option(
+    None, "--header/--no-header", help="Whether the first line names the columns (guessed)."
+)
+JSON_OPTION: Any = typer.Option(None, "--json", help="Write the full report here.")
 
 
 @contextmanager
@@ -54,3 +61,17 @@ def write_report(path: Path, report: Any) -> None:
     text = json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n"
     path.write_text(text, encoding="utf-8")
     console.print(f"[dim]Report written to {path}[/]")
+
+
+def run_evaluation(
+    work: Callable[[], Report], summary: Callable[[Report], None], json_out: Path | None
+) -> None:
+    """Run an ``evaluate`` command: bad input is one error line; else summarise, then save."""
+    try:
+        report = work()
+    except MaitreError as exc:
+        fail(str(exc))
+        return
+    summary(report)
+    if json_out is not None:
+        write_report(json_out, report)

@@ -8,8 +8,15 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from maitre.cli.common import console, err_console, fail, write_report
-from maitre.errors import MaitreError, ValidationFailed
+from maitre.cli.common import (
+    HEADER_OPTION,
+    JSON_OPTION,
+    Report,
+    console,
+    err_console,
+    run_evaluation,
+)
+from maitre.errors import ValidationFailed
 
 app = typer.Typer(help="Personalised recommendations.", no_args_is_help=True)
 
@@ -28,23 +35,21 @@ def evaluate(
         None, "--min-rating", help="Keep only interactions rated at least this."
     ),
     seed: int = typer.Option(42, help="Seed of the per-user 75/25 split."),
-    header: bool | None = typer.Option(
-        None, "--header/--no-header", help="Whether the first line names the columns (guessed)."
-    ),
-    json_out: Path | None = typer.Option(None, "--json", help="Write the full report here."),
+    header: bool | None = HEADER_OPTION,
+    json_out: Path | None = JSON_OPTION,
 ) -> None:
     """Split each user's items 75/25, tune on the training part, report top-10 metrics."""
     from maitre.ml.recs_evaluate import evaluate_recommenders
     from maitre.ml.recs_input import read_interactions
 
-    try:
+    def work() -> Report:
         if min_rating is not None and rating_col is None:
             raise ValidationFailed("--min-rating needs --rating-col")
         log = read_interactions(
             interactions, user_col=user_col, item_col=item_col, rating_col=rating_col, header=header
         )
         with console.status("Tuning and training recommenders…") as status:
-            report = evaluate_recommenders(
+            return evaluate_recommenders(
                 log.users,
                 log.items,
                 ratings=log.ratings,
@@ -52,12 +57,8 @@ def evaluate(
                 seed=seed,
                 progress=lambda message: status.update(f"{message}…"),
             )
-    except MaitreError as exc:
-        fail(str(exc))
-        return
-    _print_summary(report)
-    if json_out is not None:
-        write_report(json_out, report)
+
+    run_evaluation(work, _print_summary, json_out)
 
 
 def _print_summary(report: dict[str, Any]) -> None:
