@@ -227,11 +227,15 @@ with unit_of_work(make_sessionmaker(engine)) as session:
     result = scoring.store(session=session, settings=settings, prepared=prepared)
     stored = time.perf_counter()
 seconds = time.perf_counter() - started
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:  # this process's own high-water mark: ru_maxrss keeps the parent's from before exec
+    status = Path("/proc/self/status").read_text().split("VmHWM:")[1]
+    peak_kb = int(status.split()[0])
+except (OSError, IndexError, ValueError):
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({**result.as_dict(), "seconds": round(seconds, 2),
                   "prepare_seconds": round(ready - started, 2),
                   "score_and_write_seconds": round(stored - ready, 2),
-                  "peak_rss_mb": round(peak / 1024, 1)}))
+                  "peak_rss_mb": round(peak_kb / 1024, 1)}))
 """
 
 
@@ -254,7 +258,8 @@ def score(url: str, data_dir: Path, chunk: int) -> dict[str, Any]:
     cpu = (end.ru_utime - start.ru_utime) + (end.ru_stime - start.ru_stime)
     out["child_cpu_seconds"] = round(cpu, 1)
     out["load_avg_1m_at_start"] = round(load, 2)
-    # The child reports its own peak: RUSAGE_CHILDREN's is the largest of every child so far.
+    # The child reports its own peak (VmHWM): RUSAGE_CHILDREN's is the largest of every child
+    # so far, and a child's own ru_maxrss starts at this process's size when it was forked.
     return out
 
 
