@@ -74,6 +74,11 @@ def _poll(
 ) -> tuple[list[str], int, Snapshot]:
     frames: list[str] = []
     with factory() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            # One snapshot for both reads: under READ COMMITTED a commit landing between them
+            # would show a new conversation's status before its first message. (SQLite's read
+            # transaction is one snapshot already.)
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         messages = service.messages_after(
             session=session, after_id=after_id, conversation_id=scope.conversation_id, limit=BATCH
         )
