@@ -288,13 +288,8 @@ def _insert_new_pg(
     rows: Sequence[Sequence[Any]],
     keys: Sequence[str],
 ) -> list[int | None]:
-    # COPY into a temporary table (no indexes, no WAL), then one INSERT … ON CONFLICT DO NOTHING
-    # from it: the unique indexes do the existence check that a lookup query would repeat.
     dialect = session.get_bind().dialect
     conn = _driver_connection(session)
-    quoted = ", ".join(f'"{c}"' for c in names)
-    stage = f"_bulk_{table.name}_{zlib.crc32(quoted.encode()):08x}"
-    positions = [names.index(k) for k in keys]
     # Usually every row is new (a first import): COPY straight into the table, with ids taken
     # from its sequence, costs the server half of a staged insert. If a key is taken, the
     # savepoint undoes it (the sequence keeps a gap) and the staged path skips the taken rows.
@@ -306,6 +301,10 @@ def _insert_new_pg(
             return list(ids)
         except psycopg.errors.UniqueViolation:
             cur.execute("ROLLBACK TO SAVEPOINT maitre_bulk_copy")
+    # Some key is taken: COPY into a temporary table (no indexes, no WAL), then one INSERT … ON
+    # CONFLICT DO NOTHING from it; the unique indexes do the existence check a lookup would repeat.
+    quoted = ", ".join(f'"{c}"' for c in names)
+    stage = f"_bulk_{table.name}_{zlib.crc32(quoted.encode()):08x}"
     with conn.cursor() as cur:
         cur.execute(
             f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" ON COMMIT DELETE ROWS '
@@ -317,22 +316,14 @@ def _insert_new_pg(
             for values in _convert(rows, procs):
                 write(values)
         key_list = ", ".join(f'"{k}"' for k in keys)
-        head = f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM "{stage}"'
-        tail = f"RETURNING id, {key_list}"
-        # Usually every row is new: try the plain INSERT first (a third cheaper than ON CONFLICT's
-        # speculative insertion); if a key is taken, undo it and skip the taken rows instead.
-        cur.execute("SAVEPOINT maitre_bulk_insert")
-        try:
-            cur.execute(f"{head} {tail}")
-            returned = cur.fetchall()
-            cur.execute("RELEASE SAVEPOINT maitre_bulk_insert")
-        except psycopg.errors.UniqueViolation:
-            cur.execute("ROLLBACK TO SAVEPOINT maitre_bulk_insert")
-            cur.execute(f"{head} ON CONFLICT DO NOTHING {tail}")
-            returned = cur.fetchall()
+        cur.execute(
+            f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM "{stage}" '
+            f"ON CONFLICT DO NOTHING RETURNING id, {key_list}"
+        )
+        returned = cur.fetchall()
         # Empty it now, not only at commit: an all-or-nothing import reuses it in one transaction.
         cur.execute(f'TRUNCATE "{stage}"')
-    return _map_ids(rows, positions, returned)
+    return _map_ids(rows, [names.index(k) for k in keys], returned)
 
 
 def _insert_new_sqlite(
