@@ -13,7 +13,10 @@ TreeSHAP reasons for everyone, streamed in chunks of ``--chunk`` customers in tw
 child process, and records its seconds, customers/s, CPU seconds and the child's peak RSS.
 Generation and training are timed too but are not the measured figure; with ``--workdir``
 they run once, later runs reuse the database and model (marked ``"reused": true``) and the
-stored scores are cleared, untimed, before scoring.
+stored scores are cleared, untimed, before scoring. Last, a fresh process (as an API server
+after a restart) reads the segments overview and 20 random customers' profiles, as
+``GET /api/v1/segments`` and ``GET /api/v1/customers/{id}/profile`` do: ``serve`` records their
+times and that process's peak RSS.
 """
 
 from __future__ import annotations
@@ -239,6 +242,46 @@ print(json.dumps({**result.as_dict(), "seconds": round(seconds, 2),
 """
 
 
+SERVE = """
+import json, sys, time
+from pathlib import Path
+import numpy as np
+from sqlalchemy import func, select
+from maitre.analytics import service
+from maitre.customers.models import Customer
+from maitre.db.session import make_engine, make_sessionmaker, unit_of_work
+url, samples = sys.argv[1], int(sys.argv[2])
+engine = make_engine(url)
+with unit_of_work(make_sessionmaker(engine)) as session:
+    top = session.scalar(select(func.max(Customer.id))) or 0
+    ids = np.random.default_rng(0).integers(1, top + 1, size=samples).tolist()
+    started = time.perf_counter()
+    overview = service.segments(session=session)
+    segments_s = time.perf_counter() - started
+    times = []
+    for cid in ids:
+        t0 = time.perf_counter()
+        service.profile(session=session, customer_id=int(cid))
+        times.append((time.perf_counter() - t0) * 1000)
+status = Path("/proc/self/status").read_text().split("VmHWM:")[1]
+print(json.dumps({"customers": overview.customers, "segments_seconds": round(segments_s, 3),
+                  "profiles": len(times), "profile_ms_p50": round(float(np.median(times)), 1),
+                  "profile_ms_max": round(max(times), 1),
+                  "peak_rss_mb": round(int(status.split()[0]) / 1024, 1)}))
+"""
+
+
+def serve(url: str, samples: int = 20) -> dict[str, Any]:
+    """After the refresh, time GET-segments and GET-profile work in a fresh process (cold)."""
+    done = subprocess.run(
+        [sys.executable, "-c", SERVE, url, str(samples)], capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"serving failed:\n{done.stderr[-4000:]}")
+    out: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return out
+
+
 def score(url: str, data_dir: Path, chunk: int) -> dict[str, Any]:
     """Run a full refresh in a child process; return its timing, CPU time and peak RSS."""
     start = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -291,7 +334,8 @@ def run_backend(
         engine.dispose()
     print(f"[{name}] scoring everyone…", file=sys.stderr)
     scored = score(url, data_dir, args.chunk)
-    return {"generate": generated, "train": trained, "refresh": scored}
+    print(f"[{name}] reading segments and profiles…", file=sys.stderr)
+    return {"generate": generated, "train": trained, "refresh": scored, "serve": serve(url)}
 
 
 def main() -> None:

@@ -44,3 +44,20 @@ class SavedSegment(TimestampMixin, Base):
     description: Mapped[str] = mapped_column(Text, default="")
     rule: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_by: Mapped[str] = mapped_column(String(200), default="system")
+
+
+class SegmentSummary(Base):
+    """What the last ``maitre analytics refresh`` learned about everyone, for large databases.
+
+    The segments overview (sizes, shares, mean features, descriptions), the RFM quintile edges
+    and the category-share plan: with these a profile is computed for one customer and the
+    segments page is read back, instead of rebuilding every customer's features on a request.
+    A refresh replaces the row.
+    """
+
+    __tablename__ = "segment_summaries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    as_of: Mapped[datetime]
+    customers: Mapped[int] = mapped_column(default=0)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

@@ -8,6 +8,12 @@ tables (row count, max id, last update), so repeated requests on unchanged data 
 write through the services gives fresh results. Each process (API worker, CLI) has its own
 cache. A change that touches no row count, id or ``updated_at`` (a conversation's csat) shows
 up the next UTC day or on the next write.
+
+That rebuild reads every customer, which takes minutes at a million. So above
+``LIVE_MAX_CUSTOMERS`` customers, once a refresh has run, nothing rebuilds everyone on a
+request: a profile is that customer's features computed now, RFM-scored against the quintile
+edges the refresh stored, with the cluster the refresh assigned; the segments overview is the
+one the refresh stored (``maitre.analytics.summary``), dated by its ``as_of``.
 """
 
 from __future__ import annotations
@@ -22,21 +28,24 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from maitre.analytics import scores as stored_scores
+from maitre.analytics import summary
 from maitre.analytics.schemas import (
-    ClusterRead,
     ClusterRef,
     ProfileRead,
     RFMRead,
-    SegmentRead,
     SegmentsRead,
 )
+from maitre.analytics.summary import group_means
+from maitre.common.idspan import IdSpan
 from maitre.conversations import service as conversations
 from maitre.customers import service as customers
+from maitre.customers.models import Customer
 from maitre.errors import NotFound
-from maitre.ml.features import NUMERIC_FEATURES, category_columns, customer_features
+from maitre.ml.features import customer_features, features_for
 from maitre.ml.segments import SEGMENT_DESCRIPTIONS, CustomerClusterer, RFMModel, RFMSegment
 from maitre.orders import service as orders
 from maitre.products import service as products
@@ -44,6 +53,9 @@ from maitre.tickets import service as tickets
 
 log = logging.getLogger("maitre.analytics")
 CACHE_SIZE = 4
+#: above this many customers, profiles and segments come from what the last refresh stored
+#: (``maitre.analytics.summary``): rebuilding everyone's features takes minutes at a million
+LIVE_MAX_CUSTOMERS = 10_000
 _cache: OrderedDict[tuple[Any, ...], Snapshot] = OrderedDict()
 _lock = threading.Lock()
 
@@ -111,33 +123,67 @@ def _plain(value: Any) -> float | str | None:
     return None if math.isnan(number) else round(number, 4)
 
 
-def _means(frame: pd.DataFrame) -> dict[str, float | None]:
-    cols = [c for c in (*NUMERIC_FEATURES, *category_columns(frame)) if c in frame.columns]
-    means = frame[cols].apply(pd.to_numeric, errors="coerce").mean()
-    return {str(k): (None if math.isnan(v) else round(float(v), 4)) for k, v in means.items()}
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _stored(session: Session) -> summary.Stored | None:
+    """The last refresh's summary when the database is too big to rebuild everyone live.
+
+    Big means more than ``LIVE_MAX_CUSTOMERS`` customers at the refresh, or ids beyond that
+    now (an index lookup, where counting a million rows on each request would not be).
+    """
+    stored = summary.latest(session=session)
+    if stored is None:
+        return None
+    if stored.segments.customers > LIVE_MAX_CUSTOMERS:
+        return stored
+    top = session.scalar(select(func.max(Customer.id))) or 0
+    return stored if top > LIVE_MAX_CUSTOMERS else None
+
+
+def _one_profile(
+    session: Session, stored: summary.Stored, customer_id: int
+) -> tuple[datetime, pd.Series, pd.Series]:
+    """One customer's features now and their RFM scores against the stored quintile edges."""
+    now = _now()
+    features = features_for(
+        session=session, as_of=now, plan=stored.plan(session=session), span=IdSpan.of([customer_id])
+    )[0]
+    if customer_id not in features.index:
+        raise NotFound(f"Customer {customer_id} has no profile yet.")
+    return now, features.loc[customer_id], stored.rfm_at(now).predict(features).loc[customer_id]
 
 
 def profile(*, session: Session, customer_id: int) -> ProfileRead:
     """Return one customer's features, RFM scores and segment, and cluster; NotFound if unknown."""
     customers.get(session=session, customer_id=customer_id)
-    snap = snapshot(session=session)
-    if customer_id not in snap.features.index:
-        snap = snapshot(session=session, fresh=True)
+    stored = stored_scores.get(session=session, customer_id=customer_id)
+    summary_row = _stored(session)
+    if summary_row is not None:
+        as_of, row, scores = _one_profile(session, summary_row, customer_id)
+        label = stored.cluster if stored is not None else None
+        description = summary_row.cluster_description(label)
+        cluster = ClusterRef(id=label, description=description) if description else None
+    else:
+        snap = snapshot(session=session)
         if customer_id not in snap.features.index:
-            raise NotFound(f"Customer {customer_id} has no profile yet.")
-    row = snap.features.loc[customer_id]
-    scores = snap.rfm.loc[customer_id]
+            snap = snapshot(session=session, fresh=True)
+            if customer_id not in snap.features.index:
+                raise NotFound(f"Customer {customer_id} has no profile yet.")
+        as_of, row, scores = snap.as_of, snap.features.loc[customer_id], snap.rfm.loc[customer_id]
+        found = int(snap.clusters.loc[customer_id])
+        cluster = (
+            ClusterRef(id=found, description=snap.clusterer.descriptions_[found])
+            if found >= 0
+            else None
+        )
     segment = RFMSegment(str(scores["segment"]))
-    label = int(snap.clusters.loc[customer_id])
-    cluster = None
-    if label >= 0:
-        cluster = ClusterRef(id=label, description=snap.clusterer.descriptions_[label])
 
     def score(name: str) -> int | None:
         value = scores[name]
         return None if value is pd.NA or value is None else int(value)
 
-    stored = stored_scores.get(session=session, customer_id=customer_id)
     threshold = stored_scores.churn_threshold(session=session) if stored else None
     probability = stored.churn_probability if stored else None
     return ProfileRead(
@@ -152,7 +198,7 @@ def profile(*, session: Session, customer_id: int) -> ProfileRead:
         probability_alive=stored.probability_alive if stored else None,
         scored_at=stored.scored_at if stored else None,
         customer_id=customer_id,
-        as_of=snap.as_of,
+        as_of=as_of,
         features={str(k): _plain(v) for k, v in row.items()},
         rfm=RFMRead(
             r_score=score("r_score"),
@@ -167,38 +213,33 @@ def profile(*, session: Session, customer_id: int) -> ProfileRead:
 
 
 def segments(*, session: Session) -> SegmentsRead:
-    """Return every RFM segment and cluster with size, share, mean features and description."""
-    snap = snapshot(session=session)
-    total = len(snap.features)
-    rfm: list[SegmentRead] = []
-    for seg in RFMSegment:
-        members = snap.features[snap.rfm["segment"] == seg.value]
-        if len(members):
-            rfm.append(
-                SegmentRead(
-                    name=seg.value,
-                    size=len(members),
-                    share=round(len(members) / total, 4),
-                    mean_features=_means(members),
-                    description=SEGMENT_DESCRIPTIONS[seg],
-                )
-            )
-    clusters: list[ClusterRead] = []
-    for label in sorted(int(x) for x in np.unique(snap.clusters.to_numpy()) if x >= 0):
-        members = snap.features[snap.clusters == label]
-        clusters.append(
-            ClusterRead(
-                id=label,
-                size=len(members),
-                share=round(len(members) / total, 4),
-                mean_features=_means(members),
-                description=snap.clusterer.descriptions_[label],
-            )
-        )
-    return SegmentsRead(
+    """Return every RFM segment and cluster with size, share, mean features and description.
+
+    Above ``LIVE_MAX_CUSTOMERS`` customers, the overview the last refresh stored.
+    """
+    stored = _stored(session)
+    if stored is not None:
+        return stored.segments
+    return overview_of(snapshot(session=session))
+
+
+def overview_of(snap: Snapshot) -> SegmentsRead:
+    """The segments overview of one snapshot."""
+    rfm = {
+        seg.value: (len(members), group_means(members))
+        for seg in RFMSegment
+        if len(members := snap.features[snap.rfm["segment"] == seg.value])
+    }
+    clusters = {
+        label: (len(members), group_means(members))
+        for label in sorted(int(x) for x in np.unique(snap.clusters.to_numpy()) if x >= 0)
+        if len(members := snap.features[snap.clusters == label])
+    }
+    return summary.overview(
         as_of=snap.as_of,
-        customers=total,
+        total=len(snap.features),
         rfm=rfm,
         clusters=clusters,
-        silhouette_by_k={k: round(v, 4) for k, v in snap.clusterer.silhouette_by_k_.items()},
+        descriptions=snap.clusterer.descriptions_,
+        silhouette_by_k=snap.clusterer.silhouette_by_k_,
     )

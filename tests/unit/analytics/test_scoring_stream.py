@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from maitre.analytics import lifetime, scoring
+from maitre.analytics import lifetime, scoring, service, summary
+from maitre.analytics.schemas import SegmentsRead
 from maitre.config import Settings
 from maitre.conversations.models import Conversation
 from maitre.customers.models import Customer
@@ -26,6 +27,7 @@ from maitre.orders.models import Order, OrderLine
 from maitre.products.models import Product
 from tests.factories.analytics import stored_scores
 from tests.factories.planted import END, build_planted_churn
+from tests.factories.planted import _order as _planted_order
 
 CLUSTER_SAMPLE = 40
 CLV_SAMPLE = 50
@@ -177,3 +179,100 @@ def test_bottom_k_over_chunks_is_the_sample_of_the_whole() -> None:
     assert len(whole) == 300 and whole.index.is_monotonic_increasing
     other = sample_rows(frame, 300, seed=12)
     assert len(set(other.index) & set(whole.index)) < 100  # another seed, another sample
+
+
+def _without_none(values: dict[str, float | None]) -> dict[str, float]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+@pytest.mark.usefixtures("small_samples")
+def test_large_databases_read_profiles_and_segments_from_the_last_refresh(
+    session: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_planted_churn(session, customers=120)
+    _enrich(session)
+    monkeypatch.setattr(
+        service,
+        "CustomerClusterer",
+        functools.partial(CustomerClusterer, fit_sample=CLUSTER_SAMPLE),
+    )
+    snap = service.compute(session=session, as_of=END)
+    live = service.overview_of(snap)
+    stored_rows = {row[0]: row for row in _refresh(session, settings, chunk=7, threads=1)}
+    # 129 customers count as a large database from here on: nothing may rebuild everyone.
+    monkeypatch.setattr(service, "LIVE_MAX_CUSTOMERS", 100)
+    monkeypatch.setattr(service, "_now", lambda: END)
+
+    def rebuild(**_: Any) -> None:
+        raise AssertionError("a request rebuilt every customer's features")
+
+    monkeypatch.setattr(service, "compute", rebuild)
+
+    overview = service.segments(session=session)
+    assert overview.as_of == END and overview.customers == live.customers == 129
+    assert overview.silhouette_by_k == live.silhouette_by_k
+    # Cluster descriptions read the refresh's clusterer sample, not everyone: not compared.
+    pairs = [
+        *((a, b, {"mean_features"}) for a, b in zip(overview.rfm, live.rfm, strict=True)),
+        *(
+            (a, b, {"mean_features", "description"})
+            for a, b in zip(overview.clusters, live.clusters, strict=True)
+        ),
+    ]
+    for got, want, skip in pairs:
+        assert got.model_dump(exclude=skip) == want.model_dump(exclude=skip)
+        assert _without_none(got.mean_features) == pytest.approx(
+            _without_none(want.mean_features), abs=2e-4
+        )
+    assert {s.name for s in overview.rfm} > {"no_orders"} and overview.clusters
+
+    for cid in list(stored_rows)[::9]:
+        got = service.profile(session=session, customer_id=cid)
+        row = stored_rows[cid]
+        assert (got.rfm.segment, got.rfm.code) == (row[7], row[8])
+        assert (got.cluster.id if got.cluster else None) == row[9] == _cluster(snap, cid)
+        want = snap.features.loc[cid]
+        assert got.features == {str(k): service._plain(v) for k, v in want.items()}
+
+    # A window shopper's first order shows in their profile at once, before any refresh.
+    shopper = session.scalars(select(Customer.id).where(Customer.name == "Window shopper 0")).one()
+    before = service.profile(session=session, customer_id=shopper)
+    assert before.rfm.segment == "no_orders" and before.features["frequency"] == 0
+    session.add(_planted_order(shopper, END - timedelta(days=1)))
+    session.flush()
+    after = service.profile(session=session, customer_id=shopper)
+    assert after.features["frequency"] == 1 and after.rfm.r_score == 5
+    assert after.rfm.segment != "no_orders"
+
+
+def _cluster(snap: service.Snapshot, cid: int) -> int | None:
+    label = int(snap.clusters.loc[cid])
+    return label if label >= 0 else None
+
+
+def test_stored_recency_edges_move_on_with_the_days_since_the_refresh() -> None:
+    rfm = RFMModel().fit(
+        pd.DataFrame(
+            {
+                "recency_days": np.arange(1.0, 101.0),
+                "frequency": np.ones(100),
+                "monetary": np.full(100, 10.0),
+            }
+        )
+    )
+    kept = summary.Stored(
+        as_of=END,
+        segments=SegmentsRead(as_of=END, customers=0, rfm=[], clusters=[], silhouette_by_k={}),
+        rfm=rfm,
+        category_kept=frozenset(),
+        category_columns=(),
+    )
+    later = kept.rfm_at(END + timedelta(days=30))
+    people = pd.DataFrame(
+        {"recency_days": [10.0, 40.0, 95.0], "frequency": [1, 1, 1], "monetary": [10.0] * 3}
+    )
+    aged = people.assign(recency_days=people["recency_days"] + 30)
+    assert later.predict(aged)["r_score"].tolist() == rfm.predict(people)["r_score"].tolist()
+    assert kept.rfm_at(END - timedelta(days=1)).edges_["recency_days"].tolist() == pytest.approx(
+        rfm.edges_["recency_days"].tolist()
+    )
