@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from typer.testing import CliRunner
 
 from maitre.cli.main import app
@@ -34,6 +35,7 @@ def test_migrated_database_without_model_or_worker_says_how_to_fix(data_dir: Pat
     migrate.upgrade(get_settings().resolved_database_url)
     result = CliRunner().invoke(app, ["doctor"], env={"COLUMNS": "200"})
     assert result.exit_code == 1
-    assert "at 0001" in result.output
+    head = ScriptDirectory.from_config(migrate.alembic_config("sqlite://")).get_current_head()
+    assert f"at {head}" in result.output
     assert "maitre models train-defaults" in result.output
     assert "maitre worker" in result.output
