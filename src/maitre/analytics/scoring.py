@@ -41,7 +41,6 @@ import pandas as pd
 from sqlalchemy import Column, MetaData, Table, Text, delete
 from sqlalchemy.orm import Session
 
-from maitre.analytics import summary
 from maitre.analytics.lifetime import (
     CLV_FIT_SAMPLE,
     CLV_SEED,
@@ -50,7 +49,8 @@ from maitre.analytics.lifetime import (
     fit_lifetime,
 )
 from maitre.analytics.models import CustomerScore
-from maitre.analytics.summary import GroupMeans
+from maitre.analytics.summary import SegmentTally
+from maitre.analytics.summary import save as save_summary
 from maitre.common.idspan import IdSpan
 from maitre.config import Settings
 from maitre.customers import service as customers
@@ -234,7 +234,7 @@ def store(
     report = progress or _quiet
     session.execute(delete(CustomerScore))
     done, expected = 0, max(prepared.customers, 1)
-    by_segment, by_cluster = GroupMeans(), GroupMeans()
+    tally = SegmentTally()
     for span in spans(session=session, size=settings.analytics_score_chunk):
         part, summary = features_for(
             session=session, as_of=prepared.now, plan=prepared.plan, span=span
@@ -244,13 +244,16 @@ def store(
         aligned = _aligned(part, summary, prepared)
         rows = _rows(part, aligned, prepared)
         insert_rows(session, _write_table(), COLUMNS, rows)
-        by_segment.add(part, aligned["segment"])
-        clustered = aligned["cluster"].to_numpy() >= 0
-        by_cluster.add(part[clustered], aligned["cluster"][clustered])
+        tally.add(part, aligned["segment"], aligned["cluster"])
         done += len(part)
         fraction = PREPARE_SHARE + (1 - PREPARE_SHARE) * min(1.0, done / expected)
         report(fraction, f"scored {done:,} of {prepared.customers:,} customers")
-    _save_summary(session, prepared, done, by_segment, by_cluster)
+    save_summary(
+        session=session,
+        segments=tally.overview(as_of=prepared.now, clusterer=prepared.clusterer),
+        rfm=prepared.rfm,
+        plan=prepared.plan,
+    )
     session.flush()
     churn = prepared.churn
     result = RefreshResult(
@@ -261,26 +264,6 @@ def store(
     )
     log.info("analytics.refresh.stored", extra=result.as_dict())
     return result
-
-
-def _save_summary(
-    session: Session,
-    prepared: Prepared,
-    total: int,
-    by_segment: GroupMeans,
-    by_cluster: GroupMeans,
-) -> None:
-    """Store the segments overview, RFM edges and category plan this refresh learned."""
-    clusterer = prepared.clusterer
-    segments = summary.overview(
-        as_of=prepared.now,
-        total=total,
-        rfm={str(k): (n, by_segment.means(k)) for k, n in by_segment.sizes.items()},
-        clusters={int(k): (n, by_cluster.means(k)) for k, n in by_cluster.sizes.items()},
-        descriptions=getattr(clusterer, "descriptions_", {}),
-        silhouette_by_k=getattr(clusterer, "silhouette_by_k_", {}),
-    )
-    summary.save(session=session, segments=segments, rfm=prepared.rfm, plan=prepared.plan)
 
 
 def refresh(

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -39,7 +38,6 @@ from maitre.analytics.schemas import (
     RFMRead,
     SegmentsRead,
 )
-from maitre.analytics.summary import group_means
 from maitre.common.idspan import IdSpan
 from maitre.conversations import service as conversations
 from maitre.customers import service as customers
@@ -224,22 +222,7 @@ def segments(*, session: Session) -> SegmentsRead:
 
 
 def overview_of(snap: Snapshot) -> SegmentsRead:
-    """The segments overview of one snapshot."""
-    rfm = {
-        seg.value: (len(members), group_means(members))
-        for seg in RFMSegment
-        if len(members := snap.features[snap.rfm["segment"] == seg.value])
-    }
-    clusters = {
-        label: (len(members), group_means(members))
-        for label in sorted(int(x) for x in np.unique(snap.clusters.to_numpy()) if x >= 0)
-        if len(members := snap.features[snap.clusters == label])
-    }
-    return summary.overview(
-        as_of=snap.as_of,
-        total=len(snap.features),
-        rfm=rfm,
-        clusters=clusters,
-        descriptions=snap.clusterer.descriptions_,
-        silhouette_by_k=snap.clusterer.silhouette_by_k_,
-    )
+    """The segments overview of one snapshot (tallied as a refresh tallies its chunks)."""
+    tally = summary.SegmentTally()
+    tally.add(snap.features, snap.rfm["segment"], snap.clusters)
+    return tally.overview(as_of=snap.as_of, clusterer=snap.clusterer)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from maitre.analytics.models import SegmentSummary
 from maitre.analytics.schemas import ClusterRead, SegmentRead, SegmentsRead
 from maitre.ml.features import NUMERIC_FEATURES, CategoryPlan, category_columns
-from maitre.ml.segments import SEGMENT_DESCRIPTIONS, RFMModel, RFMSegment
+from maitre.ml.segments import SEGMENT_DESCRIPTIONS, CustomerClusterer, RFMModel, RFMSegment
 from maitre.products import service as products
 
 Means = dict[str, float | None]
@@ -41,10 +41,8 @@ def _rounded(sums: pd.Series, counts: pd.Series) -> Means:
     return out
 
 
-def group_means(frame: pd.DataFrame) -> Means:
-    """Each feature's mean over ``frame``'s rows (missing values skipped), rounded."""
-    numbers = frame[feature_columns(frame)].apply(pd.to_numeric, errors="coerce")
-    return _rounded(numbers.sum(), numbers.count())
+def _numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[feature_columns(frame)].apply(pd.to_numeric, errors="coerce")
 
 
 class GroupMeans:
@@ -57,8 +55,7 @@ class GroupMeans:
 
     def add(self, frame: pd.DataFrame, labels: pd.Series) -> None:
         """Add one chunk's feature rows, grouped by ``labels`` (aligned with ``frame``)."""
-        numbers = frame[feature_columns(frame)].apply(pd.to_numeric, errors="coerce")
-        grouped = numbers.groupby(labels.to_numpy())
+        grouped = _numbers(frame).groupby(labels.to_numpy())
         sums, counts = grouped.sum(), grouped.count()
         for key, size in grouped.size().items():
             self.sizes[key] = self.sizes.get(key, 0) + int(size)
@@ -109,6 +106,33 @@ def overview(
         ],
         silhouette_by_k={int(k): round(float(v), 4) for k, v in silhouette_by_k.items()},
     )
+
+
+class SegmentTally:
+    """Each RFM segment's and cluster's size and mean features, added chunk by chunk."""
+
+    def __init__(self) -> None:
+        self.segments, self.clusters = GroupMeans(), GroupMeans()
+        self.total = 0
+
+    def add(self, frame: pd.DataFrame, segments: pd.Series, clusters: pd.Series) -> None:
+        """Add feature rows with their RFM segment and cluster (-1: none) labels."""
+        self.total += len(frame)
+        self.segments.add(frame, segments)
+        clustered = clusters.to_numpy() >= 0
+        self.clusters.add(frame[clustered], clusters[clustered])
+
+    def overview(self, *, as_of: datetime, clusterer: CustomerClusterer) -> SegmentsRead:
+        """The segments overview of everything added, with the clusterer's descriptions."""
+        by_segment, by_cluster = self.segments, self.clusters
+        return overview(
+            as_of=as_of,
+            total=self.total,
+            rfm={str(k): (n, by_segment.means(k)) for k, n in by_segment.sizes.items()},
+            clusters={int(k): (n, by_cluster.means(k)) for k, n in by_cluster.sizes.items()},
+            descriptions=getattr(clusterer, "descriptions_", {}),
+            silhouette_by_k=getattr(clusterer, "silhouette_by_k_", {}),
+        )
 
 
 @dataclass(frozen=True)
