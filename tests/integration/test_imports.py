@@ -517,3 +517,39 @@ def test_imported_customers_are_announced_to_subscribers(
     assert all(isinstance(e.data["id"], int) for e in seen)
     run(session_factory, "email,name\nada@example.com,Ada Byron\n", tmp_path)
     assert len(seen) == 2  # nobody listens to customer.updated here
+
+
+def test_a_large_import_refreshes_the_planner_statistics(
+    session_factory: Factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL gets ``ANALYZE`` on the grown tables; SQLite is left to plan as it does."""
+    from maitre.imports import runner
+
+    analyzed: list[tuple[str, ...]] = []
+    real = runner.refresh_statistics
+
+    def spy(factory: Factory, tables: tuple[str, ...]) -> bool:
+        analyzed.append(tables)
+        return real(factory, tables)
+
+    monkeypatch.setattr(runner, "refresh_statistics", spy)
+    monkeypatch.setattr(runner, "ANALYZE_MIN_ROWS", 3)
+    rows = "".join(f"Customer {i},c{i}@example.com\n" for i in range(2))
+    run(session_factory, "name,email\n" + rows, tmp_path)
+    assert analyzed == []  # two rows: below the threshold
+
+    rows = "".join(f"Customer {i},c{i}@example.com\n" for i in range(2, 6))
+    run(session_factory, "name,email\n" + rows, tmp_path)
+    assert analyzed == [("customers",)]
+    engine = session_factory.kw["bind"]
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            # ANALYZE wrote the table's size to the catalogue (never analyzed: -1 or 0)
+            reltuples = conn.exec_driver_sql(
+                "SELECT reltuples FROM pg_class WHERE relname = 'customers'"
+            ).scalar_one()
+            assert reltuples == 6
+        else:
+            assert not real(session_factory, ("customers",))
+            names = conn.exec_driver_sql("SELECT name FROM sqlite_master").scalars().all()
+            assert "sqlite_stat1" not in names

@@ -121,6 +121,8 @@ class Kind(Protocol):
 
     name: str
     spec: FieldSpec
+    #: the tables a large import of this kind grows (their planner statistics are refreshed)
+    tables: tuple[str, ...]
     # Checked items need only their lines, raw cells, rejection and model (not ``values``),
     # so a worker process may check them (``imports.worker``).
     parallel: bool
@@ -218,6 +220,7 @@ class Customers:
     """Customers, written with ``customers.bulk.bulk_upsert``."""
 
     name = "customers"
+    tables = ("customers",)
     parallel = True
     spec = FieldSpec(
         fields=tuple(CustomerCreate.model_fields),
@@ -286,6 +289,7 @@ class Products:
     """Products, upserted one by one by sku through ``products.service.upsert``."""
 
     name = "products"
+    tables = ("products",)
     parallel = True
     spec = FieldSpec(
         fields=tuple(ProductCreate.model_fields),

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from maitre.customers.bulk import Outcome
@@ -42,6 +43,8 @@ KINDS: dict[str, Kind] = {
 }
 ENTITIES = tuple(KINDS)
 DEFAULT_BATCH = 5000
+#: an import writing at least this many rows refreshes the planner statistics of its tables
+ANALYZE_MIN_ROWS = 10_000
 
 
 @dataclass
@@ -133,6 +136,8 @@ def run_import(
         "imports.finished",
         extra={"import_id": import_id, "status": status.value, **counts.__dict__},
     )
+    if status is ImportStatus.COMPLETED and counts.created + counts.updated >= ANALYZE_MIN_ROWS:
+        refresh_statistics(factory, kind.tables)
     return ImportSummary(
         import_id=import_id,
         entity=options.entity,
@@ -174,6 +179,29 @@ def _fewer_gc_passes() -> Iterator[None]:
             _gc_imports -= 1
             if _gc_imports == 0:
                 gc.set_threshold(*_gc_default)
+
+
+def refresh_statistics(factory: sessionmaker[Session], tables: tuple[str, ...]) -> bool:
+    """``ANALYZE`` ``tables`` on PostgreSQL; return whether it ran.
+
+    PostgreSQL plans from statistics that autovacuum refreshes in the background; where it is
+    off or has not caught up, a query for one customer after a million-row import is planned
+    as if the tables were still small (a full scan of the order lines instead of an index
+    lookup). SQLite has no such background job and plans well without statistics, so it is
+    left alone. A failure is logged, never raised: the import itself has landed.
+    """
+    engine = factory.kw.get("bind")
+    if engine is None or engine.dialect.name != "postgresql":
+        return False
+    try:
+        with engine.begin() as conn:
+            for table in tables:
+                conn.execute(text(f'ANALYZE "{table}"'))
+    except Exception:
+        log.exception("imports.analyze_failed", extra={"tables": list(tables)})
+        return False
+    log.info("imports.analyzed", extra={"tables": list(tables)})
+    return True
 
 
 def _finish(
