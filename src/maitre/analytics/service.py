@@ -125,6 +125,11 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def live_affordable(session: Session) -> bool:
+    """Whether rebuilding every customer's features on a request is cheap enough (ids ≤ limit)."""
+    return (session.scalar(select(func.max(Customer.id))) or 0) <= LIVE_MAX_CUSTOMERS
+
+
 def _stored(session: Session) -> summary.Stored | None:
     """The last refresh's summary when the database is too big to rebuild everyone live.
 
@@ -136,8 +141,7 @@ def _stored(session: Session) -> summary.Stored | None:
         return None
     if stored.segments.customers > LIVE_MAX_CUSTOMERS:
         return stored
-    top = session.scalar(select(func.max(Customer.id))) or 0
-    return stored if top > LIVE_MAX_CUSTOMERS else None
+    return None if live_affordable(session) else stored
 
 
 def _one_profile(

@@ -133,8 +133,11 @@ def segment_members(*, session: Session, segment: str) -> frozenset[int]:
     if table is not None and "rfm_segment" in table.c:
         stmt = select(table.c.customer_id).where(table.c.rfm_segment == segment)
         stored = frozenset(int(r) for r in session.execute(stmt).scalars())
-        if stored:
+        # scored but nobody in this segment is an answer too: only unscored data goes live
+        if stored or session.scalar(select(table.c.customer_id).limit(1)) is not None:
             return stored
+    if not analytics.live_affordable(session):
+        return frozenset()  # too many customers to rebuild on a page view: refresh first
     try:
         snap = analytics.snapshot(session=session)
     except Exception:  # an optional filter: no analytics means no members, not a broken page

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from maitre.analytics.models import CustomerScore
@@ -53,3 +54,40 @@ def test_scores_show_on_list_360_and_dashboard_and_filter_by_risk(
     assert "&lt;img" in by_segment and "Ada Lovelace" not in by_segment
     dashboard = client.get("/dashboards").text
     assert 'id="churn-data"' in dashboard
+
+
+def test_segment_filter_never_rebuilds_every_customer_when_scored_or_big(
+    login: Callable[[Role], WebClient],
+    shop: dict[str, Any],
+    session_factory: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from maitre.analytics import service as analytics
+
+    client = login(Role.ANALYST)
+    computed: list[int] = []
+    real = analytics.snapshot
+
+    def counting(**kwargs: Any) -> Any:
+        computed.append(1)
+        return real(**kwargs)
+
+    monkeypatch.setattr(analytics, "snapshot", counting)
+    # small and unscored: the live snapshot answers
+    assert client.get("/customers?segment=champions").status_code == 200
+    assert computed
+    computed.clear()
+    # too big to rebuild on a page view: an empty list until a refresh stores scores
+    monkeypatch.setattr(analytics, "LIVE_MAX_CUSTOMERS", 0)
+    page = client.get("/customers?segment=champions")
+    assert page.status_code == 200 and "Ada Lovelace" not in page.text
+    assert not computed
+    monkeypatch.setattr(analytics, "LIVE_MAX_CUSTOMERS", 10_000)
+    with session_factory() as s:
+        s.add(CustomerScore(customer_id=shop["ada"], churn_probability=0.2, rfm_segment="new"))
+        s.commit()
+    # scored, and nobody is a champion: that is the answer, not a reason to go live
+    page = client.get("/customers?segment=champions")
+    assert page.status_code == 200 and "Ada Lovelace" not in page.text
+    assert not computed
+    assert "Ada Lovelace" in client.get("/customers?segment=new").text
