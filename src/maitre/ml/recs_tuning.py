@@ -24,9 +24,12 @@ from maitre.ml.recs_ease import EASERecommender
 from maitre.ml.recs_metrics import evaluate_topk
 from maitre.ml.recs_mf import HybridMFRecommender
 
+#: The baseline's grid. Its regularisation reaches past where validation peaks (30 with
+#: alpha 4 on MovieLens-100k): a grid stopping at 10 left the baseline under-tuned and made
+#: Maitre's lift over it look four points larger than over a properly tuned ALS.
 ALS_GRID: Mapping[str, Sequence[Any]] = {
     "factors": (16, 32, 64, 128),
-    "regularization": (0.01, 0.1, 1.0, 10.0),
+    "regularization": (0.01, 0.1, 1.0, 10.0, 30.0, 100.0),
     "alpha": (1.0, 4.0),
 }
 EASE_L2_GRID: Sequence[float] = (50.0, 100.0, 200.0, 400.0, 800.0, 1600.0, 3200.0)
