@@ -25,8 +25,8 @@ from maitre.analytics.saved_schemas import (
 )
 from maitre.customers import service as customers
 from maitre.customers.models import Customer
+from maitre.db.lookup import get_or_404
 from maitre.db.session import flush_unique
-from maitre.errors import NotFound
 
 EXPORT_BATCH = 1000
 CSV_COLUMNS = tuple(MemberRead.model_fields)
@@ -34,10 +34,7 @@ CSV_COLUMNS = tuple(MemberRead.model_fields)
 
 def get(*, session: Session, segment_id: int) -> SavedSegment:
     """Return a saved segment or raise ``NotFound``."""
-    found = session.get(SavedSegment, segment_id)
-    if found is None:
-        raise NotFound(f"Saved segment {segment_id} not found.")
-    return found
+    return get_or_404(session, SavedSegment, segment_id, "Saved segment")
 
 
 def list_(*, session: Session, limit: int = 50, offset: int = 0) -> tuple[list[SavedSegment], int]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -21,6 +22,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from maitre.errors import FieldError, ValidationFailed
 
 T = TypeVar("T")
+S = TypeVar("S")
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,16 @@ class Page(Generic[T]):
     limit: int
     offset: int | None
     next_cursor: str | None
+
+    def serve(self, schema: Callable[..., S], read: Callable[[T], Any]) -> S:
+        """The API's page ``schema`` of this page, each item converted by ``read``."""
+        return schema(
+            items=[read(item) for item in self.items],
+            total=self.total,
+            limit=self.limit,
+            offset=self.offset,
+            next_cursor=self.next_cursor,
+        )
 
 
 def _encode(payload: Any) -> str:

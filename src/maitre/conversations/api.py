@@ -163,13 +163,7 @@ def list_conversations(
         q=q,
     )
     result = service.list_(session=session, filters=filters, params=page)
-    return ConversationPage(
-        items=[ConversationRead.model_validate(c) for c in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-        next_cursor=result.next_cursor,
-    )
+    return result.serve(ConversationPage, ConversationRead.model_validate)
 
 
 def _assignee(value: str | None, who: Principal) -> int | None:

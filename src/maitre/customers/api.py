@@ -35,13 +35,7 @@ def list_customers(
         q=q, email=email, language=language, country=country, tag=tag, company=company
     )
     result = service.list_(session=session, filters=filters, params=page)
-    return CustomerPage(
-        items=[CustomerRead.model_validate(c) for c in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-        next_cursor=result.next_cursor,
-    )
+    return result.serve(CustomerPage, CustomerRead.model_validate)
 
 
 @router.post("", response_model=CustomerRead, status_code=status.HTTP_201_CREATED)

@@ -14,8 +14,9 @@ from maitre.common.idspan import IdSpan
 from maitre.common.pagination import Page, PageParams, paginate
 from maitre.customers.models import Customer
 from maitre.customers.schemas import CustomerCreate, CustomerRead, CustomerUpdate
+from maitre.db.lookup import get_or_404
 from maitre.db.session import flush_unique
-from maitre.errors import Conflict, NotFound
+from maitre.errors import Conflict
 from maitre.events import emit
 from maitre.timeline import service as timeline
 
@@ -62,10 +63,7 @@ class CustomerFilter:
 
 def get(*, session: Session, customer_id: int) -> Customer:
     """Return a customer or raise ``NotFound``."""
-    customer = session.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound(f"Customer {customer_id} not found.")
-    return customer
+    return get_or_404(session, Customer, customer_id, "Customer")
 
 
 def get_by_email(*, session: Session, email: str) -> Customer | None:

@@ -220,7 +220,7 @@ class Customers:
     """Customers, written with ``customers.bulk.bulk_upsert``."""
 
     name = "customers"
-    tables = ("customers",)
+    tables: tuple[str, ...] = ("customers",)
     parallel = True
     spec = FieldSpec(
         fields=tuple(CustomerCreate.model_fields),
@@ -289,7 +289,7 @@ class Products:
     """Products, upserted one by one by sku through ``products.service.upsert``."""
 
     name = "products"
-    tables = ("products",)
+    tables: tuple[str, ...] = ("products",)
     parallel = True
     spec = FieldSpec(
         fields=tuple(ProductCreate.model_fields),

@@ -57,7 +57,7 @@ class Orders:
     """Orders grouped from line rows, upserted one by one through ``orders.service``."""
 
     name = "orders"
-    tables = ("orders", "order_lines")
+    tables: tuple[str, ...] = ("orders", "order_lines")
     parallel = False  # grouping and writing read the rows' values
     spec = FieldSpec(
         fields=ORDER_FIELDS + LINE_FIELDS,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from maitre.db.base import utcnow
-from maitre.errors import NotFound
+from maitre.db.lookup import get_or_404
 from maitre.imports.models import Entity, ImportJob, ImportStatus
 
 
@@ -40,10 +40,7 @@ def create(
 
 def get(*, session: Session, import_id: int) -> ImportJob:
     """Return an import or raise ``NotFound``."""
-    job = session.get(ImportJob, import_id)
-    if job is None:
-        raise NotFound(f"Import {import_id} not found.")
-    return job
+    return get_or_404(session, ImportJob, import_id, "Import")
 
 
 def save_progress(

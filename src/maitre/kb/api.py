@@ -37,13 +37,7 @@ SNIPPET_CHARS = 240
 
 
 def _page(result: Page[KbArticle]) -> ArticlePage:
-    return ArticlePage(
-        items=[ArticleRead.model_validate(a) for a in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-        next_cursor=result.next_cursor,
-    )
+    return result.serve(ArticlePage, ArticleRead.model_validate)
 
 
 @router.get("/articles", response_model=ArticlePage)

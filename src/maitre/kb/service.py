@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from maitre.common.pagination import Page, PageParams, paginate
 from maitre.config import Settings
-from maitre.errors import NotFound
+from maitre.db.lookup import get_or_404
 from maitre.events import emit
 from maitre.kb import embedding, index, retrieval
 from maitre.kb.chunking import chunk
@@ -71,10 +71,7 @@ def guess_language(text: str) -> str:
 
 def get(*, session: Session, article_id: int) -> KbArticle:
     """Return an article or raise ``NotFound``."""
-    article = session.get(KbArticle, article_id)
-    if article is None:
-        raise NotFound(f"Article {article_id} not found.")
-    return article
+    return get_or_404(session, KbArticle, article_id, "Article")
 
 
 def list_(*, session: Session, filters: ArticleFilter, params: PageParams) -> Page[KbArticle]:

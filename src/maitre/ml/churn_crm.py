@@ -80,7 +80,12 @@ class CrmChurnFeatures:
             else:
                 out[col] = 0.0 if col.startswith(CATEGORY_PREFIX) else np.nan
         for col, cats in self.categories_.items():
-            values = frame[col].astype(str) if col in frame.columns else [None] * len(out)
+            if col in frame.columns:
+                # a value unseen in training is missing (pandas deprecates passing it through)
+                text = frame[col].astype(str)
+                values = text.where(text.isin(cats))
+            else:
+                values = pd.Series(None, index=out.index, dtype=object)
             out[col] = pd.Categorical(values, categories=cats)
         # LightGBM refuses JSON punctuation in feature names ("cat:Tea"): number the columns.
         out.columns = [f"f{j}" for j in range(out.shape[1])]

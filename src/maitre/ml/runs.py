@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from maitre.db.base import utcnow
-from maitre.errors import NotFound
+from maitre.db.lookup import get_or_404
 from maitre.ml.models import RunStatus, TrainingRun
 from maitre.ml.registry import check_name
 
@@ -53,10 +53,7 @@ def create(
 
 def get(*, session: Session, run_id: int) -> TrainingRun:
     """Return a run or raise ``NotFound``."""
-    run = session.get(TrainingRun, run_id)
-    if run is None:
-        raise NotFound(f"Training run {run_id} not found.")
-    return run
+    return get_or_404(session, TrainingRun, run_id, "Training run")
 
 
 def list_(*, session: Session, model_name: str | None = None, limit: int = 50) -> list[TrainingRun]:

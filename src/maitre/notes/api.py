@@ -33,13 +33,7 @@ def list_notes(
         customer_id=customer_id, subject_type=subject_type, subject_id=subject_id
     )
     result = service.list_(session=session, filters=filters, params=page)
-    return NotePage(
-        items=[NoteRead.model_validate(n) for n in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-        next_cursor=result.next_cursor,
-    )
+    return result.serve(NotePage, NoteRead.model_validate)
 
 
 @router.post("", response_model=NoteRead, status_code=status.HTTP_201_CREATED)

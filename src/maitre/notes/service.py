@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from maitre.common.pagination import Page, PageParams, paginate, where_equal
 from maitre.customers import service as customers
+from maitre.db.lookup import get_or_404
 from maitre.errors import FieldError, NotFound, ValidationFailed
 from maitre.events import emit
 from maitre.notes.models import Note, NoteSubject
@@ -79,10 +80,7 @@ def public(note: Note) -> dict[str, Any]:
 
 def get(*, session: Session, note_id: int) -> Note:
     """Return a note or raise ``NotFound``."""
-    note = session.get(Note, note_id)
-    if note is None:
-        raise NotFound(f"Note {note_id} not found.")
-    return note
+    return get_or_404(session, Note, note_id, "Note")
 
 
 def list_(*, session: Session, filters: NoteFilter, params: PageParams) -> Page[Note]:
@@ -180,15 +178,12 @@ def delete(*, session: Session, note_id: int, actor: str = "system") -> None:
     """Delete a note; the customer's timeline keeps a line saying so."""
     note = get(session=session, note_id=note_id)
     data = public(note)
-    session.delete(note)
-    session.flush()
-    timeline.record(
+    timeline.delete_recorded(
         session=session,
-        customer_id=data["customer_id"],
-        kind="note.deleted",
+        row=note,
+        data=data,
         subject_type="note",
         subject_id=note_id,
         summary=f"Note #{note_id} deleted",
         actor=actor,
     )
-    emit(session=session, type="note.deleted", data=data)

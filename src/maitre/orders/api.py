@@ -47,13 +47,7 @@ def list_orders(
         product_id=product_id,
     )
     result = service.list_(session=session, filters=filters, params=page)
-    return OrderPage(
-        items=[OrderRead.model_validate(o) for o in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-        next_cursor=result.next_cursor,
-    )
+    return result.serve(OrderPage, OrderRead.model_validate)
 
 
 @router.post("", response_model=OrderRead, status_code=status.HTTP_201_CREATED)

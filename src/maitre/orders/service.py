@@ -23,6 +23,7 @@ from maitre.common.idspan import IdSpan
 from maitre.common.pagination import Page, PageParams, paginate
 from maitre.customers import service as customers
 from maitre.db.base import utcnow
+from maitre.db.lookup import get_or_404
 from maitre.errors import Conflict, FieldError, NotFound, ValidationFailed
 from maitre.events import emit
 from maitre.orders import changes
@@ -65,10 +66,7 @@ def generated_number(order_id: int) -> str:
 
 def get(*, session: Session, order_id: int) -> Order:
     """Return an order with its lines or raise ``NotFound``."""
-    order = session.get(Order, order_id)
-    if order is None:
-        raise NotFound(f"Order {order_id} not found.")
-    return order
+    return get_or_404(session, Order, order_id, "Order")
 
 
 def get_by_number(*, session: Session, number: str) -> Order | None:

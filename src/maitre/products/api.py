@@ -32,13 +32,7 @@ def list_products(
     """List products; sort by name (default), price, stock, created_at, sku, category or id."""
     filters = service.ProductFilter(q=q, category=category, sku=sku, is_active=is_active)
     result = service.list_(session=session, filters=filters, params=page)
-    return ProductPage(
-        items=[ProductRead.model_validate(p) for p in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-        next_cursor=result.next_cursor,
-    )
+    return result.serve(ProductPage, ProductRead.model_validate)
 
 
 @router.post("", response_model=ProductRead, status_code=status.HTTP_201_CREATED)

@@ -16,8 +16,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from maitre.common.pagination import Page, PageParams, paginate
+from maitre.db.lookup import get_or_404
 from maitre.db.session import flush_unique
-from maitre.errors import Conflict, NotFound
+from maitre.errors import Conflict
 from maitre.events import emit
 from maitre.products.models import Product
 from maitre.products.schemas import ProductCreate, ProductRead, ProductUpdate
@@ -61,10 +62,7 @@ class ProductFilter:
 
 def get(*, session: Session, product_id: int) -> Product:
     """Return a product or raise ``NotFound``."""
-    product = session.get(Product, product_id)
-    if product is None:
-        raise NotFound(f"Product {product_id} not found.")
-    return product
+    return get_or_404(session, Product, product_id, "Product")
 
 
 def get_by_sku(*, session: Session, sku: str) -> Product | None:

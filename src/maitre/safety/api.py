@@ -32,13 +32,7 @@ def list_flags(
         status=status, subject_type=subject_type, customer_id=customer_id, kind=kind
     )
     result = service.list_(session=session, filters=filters, params=page)
-    return FlagPage(
-        items=[FlagRead.model_validate(f) for f in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-        next_cursor=result.next_cursor,
-    )
+    return result.serve(FlagPage, FlagRead.model_validate)
 
 
 @router.post("/flags/{flag_id}/review", response_model=FlagRead)

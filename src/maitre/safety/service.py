@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from maitre.common.pagination import Page, PageParams, paginate
 from maitre.db.base import utcnow
-from maitre.errors import NotFound
+from maitre.db.lookup import get_or_404
 from maitre.events import emit
 from maitre.safety.injection import detect, reasons
 from maitre.safety.models import ContentFlag, FlagStatus
@@ -94,10 +94,7 @@ def check_text(
 
 def get(*, session: Session, flag_id: int) -> ContentFlag:
     """Return a flag or raise ``NotFound``."""
-    flag = session.get(ContentFlag, flag_id)
-    if flag is None:
-        raise NotFound(f"Flag {flag_id} not found.")
-    return flag
+    return get_or_404(session, ContentFlag, flag_id, "Flag")
 
 
 def list_(*, session: Session, filters: FlagFilter, params: PageParams) -> Page[ContentFlag]:

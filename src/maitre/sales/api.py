@@ -54,13 +54,7 @@ def list_leads(
         status=status, owner_id=owner_id, customer_id=customer_id, q=q, email=email, source=source
     )
     result = leads.list_(session=session, filters=filters, params=page)
-    return LeadPage(
-        items=[LeadRead.model_validate(x) for x in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-        next_cursor=result.next_cursor,
-    )
+    return result.serve(LeadPage, LeadRead.model_validate)
 
 
 @leads_router.post("", response_model=LeadRead, status_code=status.HTTP_201_CREATED)
@@ -122,13 +116,7 @@ def list_deals(
         stage=stage, owner_id=owner_id, customer_id=customer_id, lead_id=lead_id
     )
     result = deals.list_(session=session, filters=filters, params=page)
-    return DealPage(
-        items=[DealRead.model_validate(x) for x in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-        next_cursor=result.next_cursor,
-    )
+    return result.serve(DealPage, DealRead.model_validate)
 
 
 @deals_router.post("", response_model=DealRead, status_code=status.HTTP_201_CREATED)

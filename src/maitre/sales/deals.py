@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from maitre.common.pagination import Page, PageParams, paginate
 from maitre.customers import service as customers
 from maitre.db.base import utcnow
+from maitre.db.lookup import get_or_404
 from maitre.errors import FieldError, NotFound, ValidationFailed
 from maitre.events import emit
 from maitre.sales.models import CLOSED_STAGES, Deal, DealStage, Lead
@@ -73,10 +74,7 @@ def public(deal: Deal) -> dict[str, Any]:
 
 def get(*, session: Session, deal_id: int) -> Deal:
     """Return a deal or raise ``NotFound``."""
-    deal = session.get(Deal, deal_id)
-    if deal is None:
-        raise NotFound(f"Deal {deal_id} not found.")
-    return deal
+    return get_or_404(session, Deal, deal_id, "Deal")
 
 
 def list_(*, session: Session, filters: DealFilter, params: PageParams) -> Page[Deal]:
@@ -185,15 +183,12 @@ def delete(*, session: Session, deal_id: int, actor: str = "system") -> None:
     """Delete a deal; the customer's timeline keeps a line saying so."""
     deal = get(session=session, deal_id=deal_id)
     data = public(deal)
-    session.delete(deal)
-    session.flush()
-    timeline.record(
+    timeline.delete_recorded(
         session=session,
-        customer_id=data["customer_id"],
-        kind="deal.deleted",
+        row=deal,
+        data=data,
         subject_type="deal",
         subject_id=deal_id,
         summary=f"Deal #{deal_id} deleted: {data['title']}",
         actor=actor,
     )
-    emit(session=session, type="deal.deleted", data=data)

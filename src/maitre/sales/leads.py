@@ -13,7 +13,8 @@ from maitre.customers import service as customers
 from maitre.customers.models import Customer
 from maitre.customers.schemas import CustomerCreate
 from maitre.db.base import utcnow
-from maitre.errors import Conflict, NotFound
+from maitre.db.lookup import get_or_404
+from maitre.errors import Conflict
 from maitre.events import emit
 from maitre.sales import deals
 from maitre.sales.models import Deal, Lead, LeadStatus
@@ -71,10 +72,7 @@ def public(lead: Lead) -> dict[str, Any]:
 
 def get(*, session: Session, lead_id: int) -> Lead:
     """Return a lead or raise ``NotFound``."""
-    lead = session.get(Lead, lead_id)
-    if lead is None:
-        raise NotFound(f"Lead {lead_id} not found.")
-    return lead
+    return get_or_404(session, Lead, lead_id, "Lead")
 
 
 def list_(*, session: Session, filters: LeadFilter, params: PageParams) -> Page[Lead]:

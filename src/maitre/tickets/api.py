@@ -43,13 +43,7 @@ def list_tickets(
         q=q,
     )
     result = service.list_(session=session, filters=filters, params=page)
-    return TicketPage(
-        items=[TicketRead.model_validate(t) for t in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-        next_cursor=result.next_cursor,
-    )
+    return result.serve(TicketPage, TicketRead.model_validate)
 
 
 @router.post("", response_model=TicketRead, status_code=status.HTTP_201_CREATED)

@@ -14,6 +14,7 @@ from maitre.common.pagination import Page, PageParams, paginate, where_equal
 from maitre.conversations import service as conversations
 from maitre.customers import service as customers
 from maitre.db.base import utcnow
+from maitre.db.lookup import get_or_404
 from maitre.errors import FieldError, NotFound, ValidationFailed
 from maitre.events import emit
 from maitre.orders import service as orders
@@ -103,10 +104,7 @@ def public(ticket: Ticket) -> dict[str, Any]:
 
 def get(*, session: Session, ticket_id: int) -> Ticket:
     """Return a ticket or raise ``NotFound``."""
-    ticket = session.get(Ticket, ticket_id)
-    if ticket is None:
-        raise NotFound(f"Ticket {ticket_id} not found.")
-    return ticket
+    return get_or_404(session, Ticket, ticket_id, "Ticket")
 
 
 def list_(*, session: Session, filters: TicketFilter, params: PageParams) -> Page[Ticket]:
@@ -236,18 +234,15 @@ def delete(*, session: Session, ticket_id: int, actor: str = "system") -> None:
     """Delete a ticket; the customer's timeline keeps a line saying so."""
     ticket = get(session=session, ticket_id=ticket_id)
     data = public(ticket)
-    session.delete(ticket)
-    session.flush()
-    timeline.record(
+    timeline.delete_recorded(
         session=session,
-        customer_id=data["customer_id"],
-        kind="ticket.deleted",
+        row=ticket,
+        data=data,
         subject_type="ticket",
         subject_id=ticket_id,
         summary=f"Ticket #{ticket_id} deleted: {data['subject']}",
         actor=actor,
     )
-    emit(session=session, type="ticket.deleted", data=data)
 
 
 def ticket_facts(

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from maitre.db import bulk
 from maitre.db.base import utcnow
+from maitre.events import emit
 from maitre.timeline.models import TimelineEvent
 
 
@@ -53,6 +54,36 @@ _BULK_COLUMNS = (
     "actor",
     "occurred_at",
 )
+
+
+def delete_recorded(
+    *,
+    session: Session,
+    row: object,
+    data: dict[str, Any],
+    subject_type: str,
+    subject_id: int,
+    summary: str,
+    actor: str = "system",
+) -> None:
+    """Delete ``row`` and keep a line on its customer's timeline; announce ``<type>.deleted``.
+
+    ``data`` is the row's public shape, taken before the delete (it carries ``customer_id``
+    and is the event's payload).
+    """
+    session.delete(row)
+    session.flush()
+    kind = f"{subject_type}.deleted"
+    record(
+        session=session,
+        customer_id=data["customer_id"],
+        kind=kind,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        summary=summary,
+        actor=actor,
+    )
+    emit(session=session, type=kind, data=data)
 
 
 def record_many(

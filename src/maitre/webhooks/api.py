@@ -28,13 +28,7 @@ Writer = Annotated[Principal, Depends(require("webhooks:write"))]
 @router.get("", response_model=WebhookPage)
 def list_webhooks(session: SessionDep, _: Reader, page: PageDep) -> WebhookPage:
     result = service.list_(session=session, params=page)
-    return WebhookPage(
-        items=[WebhookRead.model_validate(w) for w in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-        next_cursor=result.next_cursor,
-    )
+    return result.serve(WebhookPage, WebhookRead.model_validate)
 
 
 @router.post("", response_model=WebhookCreated, status_code=status.HTTP_201_CREATED)
@@ -100,10 +94,4 @@ def list_deliveries(
         status=status_,
         event_type=event_type,
     )
-    return DeliveryPage(
-        items=[DeliveryRead.model_validate(d) for d in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-        next_cursor=result.next_cursor,
-    )
+    return result.serve(DeliveryPage, DeliveryRead.model_validate)

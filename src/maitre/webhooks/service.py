@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from maitre.common.pagination import Page, PageParams, paginate
 from maitre.db.base import utcnow
+from maitre.db.lookup import get_or_404
 from maitre.errors import FieldError, NotFound, ValidationFailed
 from maitre.events import DomainEvent
 from maitre.webhooks import outbox, signing, ssrf
@@ -65,10 +66,7 @@ def _forget_subscriptions(session: Session) -> None:
 
 def get(*, session: Session, webhook_id: int) -> WebhookEndpoint:
     """Return an endpoint or raise ``NotFound``."""
-    endpoint = session.get(WebhookEndpoint, webhook_id)
-    if endpoint is None:
-        raise NotFound(f"Webhook {webhook_id} not found.")
-    return endpoint
+    return get_or_404(session, WebhookEndpoint, webhook_id, "Webhook")
 
 
 def list_(*, session: Session, params: PageParams) -> Page[WebhookEndpoint]:

@@ -71,13 +71,7 @@ def list_examples(
     language: Annotated[str | None, Query(max_length=10)] = None,
 ) -> ExamplePage:
     result = service.list_examples(session=session, params=page, intent=intent, language=language)
-    return ExamplePage(
-        items=[ExampleRead.model_validate(e) for e in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-        next_cursor=result.next_cursor,
-    )
+    return result.serve(ExamplePage, ExampleRead.model_validate)
 
 
 @router.post("/examples", response_model=ExampleRead, status_code=status.HTTP_201_CREATED)
@@ -108,13 +102,7 @@ def list_review(
 ) -> ReviewPage:
     """Return the review queue: utterances with low confidence, out of scope or handed off."""
     result = service.list_reviews(session=session, params=page, status=status_, reason=reason)
-    return ReviewPage(
-        items=[ReviewRead.model_validate(i) for i in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-        next_cursor=result.next_cursor,
-    )
+    return result.serve(ReviewPage, ReviewRead.model_validate)
 
 
 @router.post("/review", response_model=ReviewRead, status_code=status.HTTP_201_CREATED)

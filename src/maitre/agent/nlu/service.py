@@ -29,7 +29,8 @@ from maitre.agent.nlu.serving import NluServer
 from maitre.agent.nlu.text import dedup_key, detect_language, normalize_text
 from maitre.common.pagination import Page, PageParams, paginate
 from maitre.db.base import utcnow
-from maitre.errors import Conflict, NotFound, ValidationFailed
+from maitre.db.lookup import get_or_404
+from maitre.errors import Conflict, ValidationFailed
 from maitre.events import emit
 
 MAX_TEXT = 2_000
@@ -123,10 +124,7 @@ def example_public(example: NluExample) -> dict[str, Any]:
 
 def get_example(*, session: Session, example_id: int) -> NluExample:
     """Return an example or raise ``NotFound``."""
-    example = session.get(NluExample, example_id)
-    if example is None:
-        raise NotFound(f"Example {example_id} not found.")
-    return example
+    return get_or_404(session, NluExample, example_id, "Example")
 
 
 def delete_example(*, session: Session, example_id: int) -> None:
@@ -272,10 +270,7 @@ def review_public(item: NluReviewItem) -> dict[str, Any]:
 
 def get_review(*, session: Session, item_id: int) -> NluReviewItem:
     """Return a review item or raise ``NotFound``."""
-    item = session.get(NluReviewItem, item_id)
-    if item is None:
-        raise NotFound(f"Review item {item_id} not found.")
-    return item
+    return get_or_404(session, NluReviewItem, item_id, "Review item")
 
 
 def list_reviews(
