@@ -42,7 +42,7 @@ from maitre.common.idspan import IdSpan
 from maitre.conversations import service as conversations
 from maitre.customers import service as customers
 from maitre.customers.models import Customer
-from maitre.errors import NotFound
+from maitre.errors import Conflict, NotFound
 from maitre.ml.features import customer_features, features_for
 from maitre.ml.segments import SEGMENT_DESCRIPTIONS, CustomerClusterer, RFMModel, RFMSegment
 from maitre.orders import service as orders
@@ -144,6 +144,21 @@ def _stored(session: Session) -> summary.Stored | None:
     return None if live_affordable(session) else stored
 
 
+class NotRefreshed(Conflict):
+    """Too many customers to rebuild on a request, and no refresh has stored a summary yet."""
+
+
+def _stored_or_refuse(session: Session) -> summary.Stored | None:
+    """``_stored``, or ``NotRefreshed`` where only a rebuild of every customer could answer."""
+    stored = _stored(session)
+    if stored is None and not live_affordable(session):
+        raise NotRefreshed(
+            f"More than {LIVE_MAX_CUSTOMERS:,} customers and no analytics refresh yet: run "
+            "`maitre analytics refresh` (or POST /api/v1/analytics/refresh), then ask again."
+        )
+    return stored
+
+
 def _one_profile(
     session: Session, stored: summary.Stored, customer_id: int
 ) -> tuple[datetime, pd.Series, pd.Series]:
@@ -161,7 +176,7 @@ def profile(*, session: Session, customer_id: int) -> ProfileRead:
     """Return one customer's features, RFM scores and segment, and cluster; NotFound if unknown."""
     customers.get(session=session, customer_id=customer_id)
     stored = stored_scores.get(session=session, customer_id=customer_id)
-    summary_row = _stored(session)
+    summary_row = _stored_or_refuse(session)
     if summary_row is not None:
         as_of, row, scores = _one_profile(session, summary_row, customer_id)
         label = stored.cluster if stored is not None else None
@@ -219,7 +234,7 @@ def segments(*, session: Session) -> SegmentsRead:
 
     Above ``LIVE_MAX_CUSTOMERS`` customers, the overview the last refresh stored.
     """
-    stored = _stored(session)
+    stored = _stored_or_refuse(session)
     if stored is not None:
         return stored.segments
     return overview_of(snapshot(session=session))

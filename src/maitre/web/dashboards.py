@@ -41,6 +41,8 @@ def _sales_chart(session: SessionDep, freq: str) -> dict[str, Any] | None:
 def _segments_chart(session: SessionDep) -> dict[str, Any] | None:
     try:
         found = analytics.segments(session=session)
+    except analytics.NotRefreshed:
+        return None  # a big database before its first refresh: the panel's empty state
     except Exception:  # an optional panel: no analytics data must not break the dashboard
         log.exception("web.dashboard.segments_failed")
         return None

@@ -120,7 +120,7 @@ def for_customer(*, session: Session, settings: Settings, customer_id: int) -> I
             profile = analytics.profile(session=session, customer_id=customer_id)
             found.segment = profile.rfm.segment
             found.segment_description = profile.description
-        except NotFound:
+        except (NotFound, analytics.NotRefreshed):
             pass
         except Exception:  # an optional panel: analytics failing must not take the page down
             log.exception("web.insights.profile_failed", extra={"customer_id": customer_id})

@@ -276,3 +276,26 @@ def test_stored_recency_edges_move_on_with_the_days_since_the_refresh() -> None:
     assert kept.rfm_at(END - timedelta(days=1)).edges_["recency_days"].tolist() == pytest.approx(
         rfm.edges_["recency_days"].tolist()
     )
+
+
+def test_large_databases_without_a_refresh_refuse_instead_of_rebuilding_everyone(
+    session: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_planted_churn(session, customers=30)
+    some = session.scalars(select(Customer.id).limit(1)).one()
+    small = service.profile(session=session, customer_id=some)  # small: live, as before
+    assert small.customer_id == some
+    monkeypatch.setattr(service, "LIVE_MAX_CUSTOMERS", 10)
+
+    def rebuild(**_: Any) -> None:
+        raise AssertionError("a request rebuilt every customer's features")
+
+    monkeypatch.setattr(service, "compute", rebuild)
+    monkeypatch.setattr(service, "snapshot", rebuild)
+    for ask in (
+        lambda: service.profile(session=session, customer_id=some),
+        lambda: service.segments(session=session),
+    ):
+        with pytest.raises(service.NotRefreshed, match="maitre analytics refresh") as caught:
+            ask()
+        assert caught.value.status == 409
