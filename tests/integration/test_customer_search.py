@@ -1,0 +1,42 @@
+"""Customer search (``q``): substring semantics on both stores."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from maitre.common.pagination import PageParams
+from maitre.customers import service as customers
+from maitre.customers.schemas import CustomerCreate
+
+
+def _names(session: Session, q: str) -> list[str]:
+    page = customers.list_(
+        session=session, filters=customers.CustomerFilter(q=q), params=PageParams(limit=50)
+    )
+    return sorted(c.name for c in page.items)
+
+
+def test_search_matches_substrings_without_case_and_takes_wildcards_literally(
+    session_factory: sessionmaker[Session],
+) -> None:
+    with session_factory() as s:
+        for name, email, company, phone in [
+            ("Ada Lovelace", "ada@example.com", "Analytical Engines", "+44 20 7946 0001"),
+            ("Grace Hopper", "grace@navy.example", "50% Off Ltd", "+1 202 555 0143"),
+            ("Alan_Turing", "alan@example.org", None, None),
+            ("李伟", "liwei@example.cn", "上海贸易有限公司", None),
+        ]:
+            data = CustomerCreate(name=name, email=email, company=company, phone=phone)
+            customers.create(session=s, data=data)
+        s.commit()
+        assert _names(s, "LOVEL") == ["Ada Lovelace"]
+        assert _names(s, "navy.EX") == ["Grace Hopper"]
+        assert _names(s, "engines") == ["Ada Lovelace"]
+        assert _names(s, "555 01") == ["Grace Hopper"]
+        assert _names(s, "example") == ["Ada Lovelace", "Alan_Turing", "Grace Hopper", "李伟"]
+        assert _names(s, "李") == ["李伟"] and _names(s, "贸易有限") == ["李伟"]
+        # % and _ are characters to find, not wildcards
+        assert _names(s, "50%") == ["Grace Hopper"]
+        assert _names(s, "%") == ["Grace Hopper"]
+        assert _names(s, "n_t") == ["Alan_Turing"]
+        assert _names(s, "a_a") == []  # would match "Ada" and "Alan" as a wildcard
