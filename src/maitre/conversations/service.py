@@ -26,6 +26,7 @@ from maitre.conversations.schemas import (
     MessageRead,
 )
 from maitre.customers import service as customers
+from maitre.db import like
 from maitre.db.base import utcnow
 from maitre.errors import Conflict, FieldError, NotFound, ValidationFailed
 from maitre.events import emit, has_subscribers
@@ -107,13 +108,9 @@ def list_(
 
 def _matches(q: str) -> ColumnElement[bool]:
     """Match conversations whose id is ``q`` or that have a message containing ``q``."""
-    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     in_text = (
         select(Message.id)
-        .where(
-            Message.conversation_id == Conversation.id,
-            Message.text.ilike(f"%{escaped}%", escape="\\"),
-        )
+        .where(Message.conversation_id == Conversation.id, like.matches(Message.text, text=q))
         .exists()
     )
     if q.isascii() and q.isdigit() and len(q) < 10:

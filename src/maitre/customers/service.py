@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select, type_coerce
+from sqlalchemy import exists, func, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -14,6 +14,7 @@ from maitre.common.idspan import IdSpan
 from maitre.common.pagination import Page, PageParams, paginate
 from maitre.customers.models import Customer
 from maitre.customers.schemas import CustomerCreate, CustomerRead, CustomerUpdate
+from maitre.db import like
 from maitre.db.lookup import get_or_404
 from maitre.db.session import flush_unique
 from maitre.errors import Conflict
@@ -93,12 +94,7 @@ def search_condition(q: str) -> Any:
     A scan on both stores: no b-tree serves ``ILIKE '%text%'``. PostgreSQL's trigram indexes
     would (1.5 s → 5 ms at a million customers) but halve bulk-import speed; not adopted yet.
     """
-    text = q.strip()
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern = f"%{escaped}%"
-    return or_(
-        *(getattr(Customer, column).ilike(pattern, escape="\\") for column in SEARCH_COLUMNS)
-    )
+    return like.matches(*(getattr(Customer, column) for column in SEARCH_COLUMNS), text=q)
 
 
 def list_(*, session: Session, filters: CustomerFilter, params: PageParams) -> Page[Customer]:

@@ -12,11 +12,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Text, cast, delete, or_, select
+from sqlalchemy import Text, cast, delete, select
 from sqlalchemy.orm import Session
 
 from maitre.common.pagination import Page, PageParams, paginate
 from maitre.config import Settings
+from maitre.db import like
 from maitre.db.lookup import get_or_404
 from maitre.events import emit
 from maitre.kb import embedding, index, retrieval
@@ -84,12 +85,11 @@ def list_(*, session: Session, filters: ArticleFilter, params: PageParams) -> Pa
     if filters.status is not None:
         stmt = stmt.where(KbArticle.status == filters.status)
     if filters.q:
-        pattern = f"%{filters.q.strip()}%"
-        stmt = stmt.where(or_(KbArticle.title.ilike(pattern), KbArticle.body.ilike(pattern)))
+        stmt = stmt.where(like.matches(KbArticle.title, KbArticle.body, text=filters.q))
     if filters.tag:
         # Tags are a small JSON list; a LIKE on its text keeps this portable (SQLite, JSONB).
-        needle = filters.tag.replace('"', "").replace("\\", "")
-        stmt = stmt.where(cast(KbArticle.tags, Text).like(f'%"{needle}"%'))
+        needle = like.escape(filters.tag.replace('"', "").replace("\\", ""))
+        stmt = stmt.where(cast(KbArticle.tags, Text).like(f'%"{needle}"%', escape=like.ESCAPE))
     return paginate(session, stmt, id_column=KbArticle.id, params=params, sortable=SORTABLE)
 
 

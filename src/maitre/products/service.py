@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from maitre.common.pagination import Page, PageParams, paginate
+from maitre.db import like
 from maitre.db.lookup import get_or_404
 from maitre.db.session import flush_unique
 from maitre.errors import Conflict
@@ -89,10 +90,9 @@ def list_(*, session: Session, filters: ProductFilter, params: PageParams) -> Pa
     """Return one page of products matching ``filters``."""
     stmt = select(Product)
     if filters.q:
-        pattern = f"%{filters.q.strip()}%"
-        stmt = stmt.where(or_(Product.name.ilike(pattern), Product.sku.ilike(pattern)))
+        stmt = stmt.where(like.matches(Product.name, Product.sku, text=filters.q))
     if filters.category:
-        stmt = stmt.where(Product.category.ilike(filters.category.strip()))
+        stmt = stmt.where(like.equals_ignoring_case(Product.category, filters.category))
     if filters.sku:
         stmt = stmt.where(Product.sku == filters.sku.strip())
     if filters.is_active is not None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from maitre.common.pagination import Page, PageParams, paginate
 from maitre.customers import service as customers
 from maitre.customers.models import Customer
 from maitre.customers.schemas import CustomerCreate
+from maitre.db import like
 from maitre.db.base import utcnow
 from maitre.db.lookup import get_or_404
 from maitre.errors import Conflict
@@ -89,10 +90,7 @@ def list_(*, session: Session, filters: LeadFilter, params: PageParams) -> Page[
     if filters.source:
         stmt = stmt.where(Lead.source == filters.source)
     if filters.q:
-        pattern = f"%{filters.q.strip()}%"
-        stmt = stmt.where(
-            or_(Lead.name.ilike(pattern), Lead.email.ilike(pattern), Lead.company.ilike(pattern))
-        )
+        stmt = stmt.where(like.matches(Lead.name, Lead.email, Lead.company, text=filters.q))
     return paginate(session, stmt, id_column=Lead.id, params=params, sortable=SORTABLE)
 
 

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from maitre.common.idspan import IdSpan
 from maitre.common.pagination import Page, PageParams, paginate, where_equal
 from maitre.conversations import service as conversations
 from maitre.customers import service as customers
+from maitre.db import like
 from maitre.db.base import utcnow
 from maitre.db.lookup import get_or_404
 from maitre.errors import FieldError, NotFound, ValidationFailed
@@ -120,8 +121,7 @@ def list_(*, session: Session, filters: TicketFilter, params: PageParams) -> Pag
         (Ticket.conversation_id, filters.conversation_id),
     )
     if filters.q:
-        pattern = f"%{filters.q.strip()}%"
-        stmt = stmt.where(or_(Ticket.subject.ilike(pattern), Ticket.body.ilike(pattern)))
+        stmt = stmt.where(like.matches(Ticket.subject, Ticket.body, text=filters.q))
     return paginate(session, stmt, id_column=Ticket.id, params=params, sortable=SORTABLE)
 
 

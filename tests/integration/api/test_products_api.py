@@ -133,7 +133,9 @@ def test_filters_by_category_search_sku_and_active(admin: TestClient) -> None:
     admin.post(URL, json=product_payload(sku="OLD-1", name="Old mug", is_active=False))
     names = lambda **p: sorted(x["name"] for x in admin.get(URL, params=p).json()["items"])  # noqa: E731
     assert names(category="tea") == ["Green tea", "Oolong"]
+    assert names(category="te_") == names(category="%") == []  # no wildcards in a category
     assert names(q="tea") == ["Green tea", "Oolong", "Teapot"]  # Oolong by sku TEA-2
+    assert names(q="t_a") == []  # nor in a search
     assert names(q="pot-") == ["Teapot"]
     assert names(sku="TEA-2") == ["Oolong"]
     assert names(is_active="false") == ["Old mug"]
