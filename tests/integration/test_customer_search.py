@@ -1,12 +1,17 @@
-"""Customer search (``q``): substring semantics on both stores."""
+"""Customer search (``q``): substring semantics on both stores; trigram indexes on request."""
 
 from __future__ import annotations
 
+import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from maitre.common.pagination import PageParams
+from maitre.customers import search_index
 from maitre.customers import service as customers
+from maitre.customers.models import Customer
 from maitre.customers.schemas import CustomerCreate
+from maitre.errors import ValidationFailed
 
 
 def _names(session: Session, q: str) -> list[str]:
@@ -40,3 +45,32 @@ def test_search_matches_substrings_without_case_and_takes_wildcards_literally(
         assert _names(s, "%") == ["Grace Hopper"]
         assert _names(s, "n_t") == ["Alan_Turing"]
         assert _names(s, "a_a") == []  # would match "Ada" and "Alan" as a wildcard
+
+
+def test_trigram_indexes_are_built_on_request_and_serve_the_search(
+    session_factory: sessionmaker[Session],
+) -> None:
+    engine = session_factory.kw["bind"]
+    if engine.dialect.name != "postgresql":
+        with pytest.raises(ValidationFailed, match="PostgreSQL"):
+            search_index.create(engine)
+        assert not any(search_index.status(engine).values())
+        return
+    try:
+        assert not any(search_index.status(engine).values())
+        built = search_index.create(engine)
+        assert built == [search_index.index_name(c) for c in customers.SEARCH_COLUMNS]
+        assert all(search_index.status(engine).values())
+        assert search_index.create(engine) == []  # idempotent
+        with session_factory() as s:
+            s.connection().exec_driver_sql("SET LOCAL enable_seqscan = off")
+            stmt = select(Customer.id).where(customers.search_condition("love_lace"))
+            compiled = stmt.compile(engine, compile_kwargs={"literal_binds": True})
+            plan = "\n".join(s.connection().exec_driver_sql(f"EXPLAIN {compiled}").scalars())
+            s.rollback()
+        for name in built:
+            assert name in plan, plan
+    finally:
+        dropped = search_index.drop(engine)
+    assert sorted(dropped) == sorted(built)
+    assert not any(search_index.status(engine).values())

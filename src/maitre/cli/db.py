@@ -1,4 +1,4 @@
-"""``maitre db``: migrations."""
+"""``maitre db``: migrations, and the optional customer-search indexes."""
 
 from __future__ import annotations
 
@@ -27,3 +27,35 @@ def downgrade(
     """Downgrade the database schema."""
     migrate.downgrade(get_settings().resolved_database_url, revision)
     console.print(f"[yellow]Database downgraded to {revision}.[/]")
+
+
+@app.command("search-index")
+def search_index(
+    drop: bool = typer.Option(False, "--drop", help="Drop the indexes instead."),
+) -> None:
+    """PostgreSQL: build (or drop) trigram indexes for the customer search.
+
+    Search over a million customers goes from seconds to milliseconds; bulk imports run about
+    half as fast while the indexes exist. Built CONCURRENTLY: the table stays writable.
+    """
+    from maitre.customers import search_index as indexes
+    from maitre.db.session import make_engine
+    from maitre.errors import MaitreError
+
+    engine = make_engine(get_settings().resolved_database_url)
+    try:
+        if drop:
+            names = indexes.drop(engine)
+            console.print(f"Dropped {len(names)} index(es): {', '.join(names) or 'none there'}.")
+            return
+        with console.status("Building trigram indexes (a minute or so per million customers)…"):
+            names = indexes.create(engine)
+        console.print(
+            f"[green]Customer search indexed[/] ({len(names)} built"
+            f"{': ' + ', '.join(names) if names else ', all were there'})."
+        )
+    except MaitreError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()

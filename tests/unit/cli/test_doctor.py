@@ -39,3 +39,10 @@ def test_migrated_database_without_model_or_worker_says_how_to_fix(data_dir: Pat
     assert f"at {head}" in result.output
     assert "maitre models train-defaults" in result.output
     assert "maitre worker" in result.output
+
+
+def test_search_index_on_sqlite_says_it_is_postgresql_only(data_dir: Path) -> None:
+    migrate.upgrade(get_settings().resolved_database_url)
+    result = CliRunner().invoke(app, ["db", "search-index"], env={"COLUMNS": "200"})
+    assert result.exit_code == 1
+    assert "PostgreSQL" in result.output and "Traceback" not in result.output

@@ -24,6 +24,11 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+def _include(obj: object, name: str | None, type_: str, reflected: bool, _other: object) -> bool:
+    """Autogenerate ignores the optional search indexes (``maitre db search-index``)."""
+    return not (type_ == "index" and reflected and (name or "").endswith("_trgm"))
+
+
 def run_migrations_online() -> None:
     engine = make_engine(url)
     with engine.connect() as connection:
@@ -32,6 +37,7 @@ def run_migrations_online() -> None:
             target_metadata=Base.metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_object=_include,
         )
         with context.begin_transaction():
             context.run_migrations()
