@@ -130,28 +130,23 @@ def live_affordable(session: Session) -> bool:
     return (session.scalar(select(func.max(Customer.id))) or 0) <= LIVE_MAX_CUSTOMERS
 
 
-def _stored(session: Session) -> summary.Stored | None:
-    """The last refresh's summary when the database is too big to rebuild everyone live.
-
-    Big means more than ``LIVE_MAX_CUSTOMERS`` customers at the refresh, or ids beyond that
-    now (an index lookup, where counting a million rows on each request would not be).
-    """
-    stored = summary.latest(session=session)
-    if stored is None:
-        return None
-    if stored.segments.customers > LIVE_MAX_CUSTOMERS:
-        return stored
-    return None if live_affordable(session) else stored
-
-
 class NotRefreshed(Conflict):
     """Too many customers to rebuild on a request, and no refresh has stored a summary yet."""
 
 
-def _stored_or_refuse(session: Session) -> summary.Stored | None:
-    """``_stored``, or ``NotRefreshed`` where only a rebuild of every customer could answer."""
-    stored = _stored(session)
-    if stored is None and not live_affordable(session):
+def _stored(session: Session) -> summary.Stored | None:
+    """The last refresh's summary when the database is too big to rebuild everyone live.
+
+    Big means more than ``LIVE_MAX_CUSTOMERS`` customers at the refresh, or ids beyond that
+    now (an index lookup, where counting a million rows on each request would not be). Big and
+    never refreshed raises ``NotRefreshed``: only a rebuild of every customer could answer.
+    """
+    stored = summary.latest(session=session)
+    if stored is not None and stored.segments.customers > LIVE_MAX_CUSTOMERS:
+        return stored
+    if live_affordable(session):
+        return None
+    if stored is None:
         raise NotRefreshed(
             f"More than {LIVE_MAX_CUSTOMERS:,} customers and no analytics refresh yet: run "
             "`maitre analytics refresh` (or POST /api/v1/analytics/refresh), then ask again."
@@ -176,7 +171,7 @@ def profile(*, session: Session, customer_id: int) -> ProfileRead:
     """Return one customer's features, RFM scores and segment, and cluster; NotFound if unknown."""
     customers.get(session=session, customer_id=customer_id)
     stored = stored_scores.get(session=session, customer_id=customer_id)
-    summary_row = _stored_or_refuse(session)
+    summary_row = _stored(session)
     if summary_row is not None:
         as_of, row, scores = _one_profile(session, summary_row, customer_id)
         label = stored.cluster if stored is not None else None
@@ -234,7 +229,7 @@ def segments(*, session: Session) -> SegmentsRead:
 
     Above ``LIVE_MAX_CUSTOMERS`` customers, the overview the last refresh stored.
     """
-    stored = _stored_or_refuse(session)
+    stored = _stored(session)
     if stored is not None:
         return stored.segments
     return overview_of(snapshot(session=session))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from maitre.cli.common import console
+from maitre.cli.common import console, fail, runtime
 from maitre.config import get_settings
 from maitre.db import migrate
 
@@ -38,24 +38,28 @@ def search_index(
     Search over a million customers goes from seconds to milliseconds; bulk imports run about
     half as fast while the indexes exist. Built CONCURRENTLY: the table stays writable.
     """
+    from sqlalchemy.exc import SQLAlchemyError
+
     from maitre.customers import search_index as indexes
-    from maitre.db.session import make_engine
     from maitre.errors import MaitreError
 
-    engine = make_engine(get_settings().resolved_database_url)
-    try:
-        if drop:
-            names = indexes.drop(engine)
-            console.print(f"Dropped {len(names)} index(es): {', '.join(names) or 'none there'}.")
+    with runtime() as rt:
+        try:
+            if drop:
+                names = indexes.drop(rt.engine)
+                console.print(
+                    f"Dropped {len(names)} index(es): {', '.join(names) or 'none there'}."
+                )
+                return
+            with console.status("Building trigram indexes (a minute or so per million customers)…"):
+                names = indexes.create(rt.engine)
+        except MaitreError as exc:
+            fail(str(exc))
             return
-        with console.status("Building trigram indexes (a minute or so per million customers)…"):
-            names = indexes.create(engine)
-        console.print(
-            f"[green]Customer search indexed[/] ({len(names)} built"
-            f"{': ' + ', '.join(names) if names else ', all were there'})."
-        )
-    except MaitreError as exc:
-        console.print(f"[red]{exc}[/]")
-        raise typer.Exit(1) from None
-    finally:
-        engine.dispose()
+        except SQLAlchemyError as exc:  # e.g. no privilege to create the pg_trgm extension
+            fail(str(getattr(exc, "orig", None) or exc).splitlines()[0])
+            return
+    console.print(
+        f"[green]Customer search indexed[/] ({len(names)} built"
+        f"{': ' + ', '.join(names) if names else ', all were there'})."
+    )

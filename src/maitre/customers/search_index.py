@@ -10,7 +10,7 @@ They are built ``CONCURRENTLY``: the table stays writable meanwhile.
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from maitre.customers.service import SEARCH_COLUMNS
 from maitre.errors import ValidationFailed
@@ -22,6 +22,10 @@ def index_name(column: str) -> str:
     return f"ix_{TABLE}_{column}_trgm"
 
 
+#: the indexes ``create`` builds (``maitre.db.migrations.env`` leaves them out of autogenerate)
+INDEX_NAMES = frozenset(index_name(c) for c in SEARCH_COLUMNS)
+
+
 def _require_postgresql(engine: Engine) -> None:
     if engine.dialect.name != "postgresql":
         raise ValidationFailed(
@@ -29,16 +33,25 @@ def _require_postgresql(engine: Engine) -> None:
         )
 
 
+def _existing(conn: Connection, *, valid_only: bool) -> set[str]:
+    """Names of the customers table's indexes (only those usable by queries if ``valid_only``)."""
+    rows = conn.execute(
+        text(
+            "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "JOIN pg_class t ON t.oid = i.indrelid WHERE t.relname = :t"
+            + (" AND i.indisvalid" if valid_only else "")
+        ),
+        {"t": TABLE},
+    )
+    return set(rows.scalars())
+
+
 def status(engine: Engine) -> dict[str, bool]:
-    """Which search columns have their trigram index (all False on SQLite)."""
+    """Which search columns have a usable trigram index (all False on SQLite)."""
     if engine.dialect.name != "postgresql":
         return dict.fromkeys(SEARCH_COLUMNS, False)
     with engine.connect() as conn:
-        present = set(
-            conn.execute(
-                text("SELECT indexname FROM pg_indexes WHERE tablename = :t"), {"t": TABLE}
-            ).scalars()
-        )
+        present = _existing(conn, valid_only=True)
     return {column: index_name(column) in present for column in SEARCH_COLUMNS}
 
 
@@ -54,7 +67,8 @@ def create(engine: Engine) -> list[str]:
             if have[column]:
                 continue
             name = index_name(column)
-            # A build interrupted earlier leaves an invalid index of that name: replace it.
+            # A build interrupted earlier leaves an invalid index of that name (``status``
+            # does not count it): replace it.
             conn.execute(text(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"'))
             conn.execute(
                 text(
@@ -67,12 +81,11 @@ def create(engine: Engine) -> list[str]:
 
 
 def drop(engine: Engine) -> list[str]:
-    """Drop the indexes that exist; return their names (the extension stays)."""
+    """Drop the indexes there (half-built ones too); return their names (the extension stays)."""
     _require_postgresql(engine)
-    dropped: list[str] = []
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for column, present in status(engine).items():
-            if present:
-                conn.execute(text(f'DROP INDEX CONCURRENTLY IF EXISTS "{index_name(column)}"'))
-                dropped.append(index_name(column))
+        there = _existing(conn, valid_only=False)
+        dropped = [index_name(c) for c in SEARCH_COLUMNS if index_name(c) in there]
+        for name in dropped:
+            conn.execute(text(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"'))
     return dropped

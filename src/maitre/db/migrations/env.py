@@ -6,6 +6,7 @@ from alembic import context
 
 import maitre.db.models  # noqa: F401  (registers every table)
 from maitre.config import get_settings
+from maitre.customers.search_index import INDEX_NAMES
 from maitre.db.base import Base
 from maitre.db.session import make_engine
 
@@ -26,7 +27,7 @@ def run_migrations_offline() -> None:
 
 def _include(obj: object, name: str | None, type_: str, reflected: bool, _other: object) -> bool:
     """Autogenerate ignores the optional search indexes (``maitre db search-index``)."""
-    return not (type_ == "index" and reflected and (name or "").endswith("_trgm"))
+    return not (type_ == "index" and reflected and name in INDEX_NAMES)
 
 
 def run_migrations_online() -> None:
