@@ -1,9 +1,10 @@
 """Optional trigram indexes that serve the customer search on PostgreSQL.
 
 ``GET /customers?q=`` matches name, email, company and phone by substring (``ILIKE '%q%'``),
-which no b-tree can serve: PostgreSQL reads every row (about 1.5 s at a million customers).
-pg_trgm's GIN indexes answer the same search in milliseconds, but each inserted row then costs
-about 60 µs more, which halves bulk-import speed; so they are built on request
+which no b-tree can serve: PostgreSQL reads every row (1.4–3.2 s for a page and its total at a
+million customers, ``benchmarks/search_bench.py``). pg_trgm's GIN indexes bring that to 4–360 ms
+(the slowest: a term thousands of customers match), but every inserted row then updates them,
+so bulk imports run about 1.5x slower; hence they are built on request
 (``maitre db search-index``), for databases that are searched more than they are bulk-loaded.
 They are built ``CONCURRENTLY``: the table stays writable meanwhile.
 """
